@@ -1,0 +1,564 @@
+//! The one generic walker over schema tables: decode, encode, and JSON → value.
+//!
+//! Decoding never fails: a record that does not fit its layout is decoded as far as the layout
+//! allows, the rest is kept as hex under [`UNPARSED_KEY`], and an [`Issue`] says what and where.
+//! Every length read from the wire is checked against the enclosing bound before it is used.
+
+use crate::schema::records::DISCOVERY_HEADER;
+use crate::schema::{record_def, BlockDef, Field, Series, Ty};
+use crate::value::{data_bytes, parse_ipv6, parse_mac, parse_uuid, unhex, Obj, Value};
+use crate::WireError;
+
+/// Key under which undecodable bytes are kept (hex).
+pub const UNPARSED_KEY: &str = "@unparsed";
+
+/// What kind of layout mismatch was met while decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IssueKind {
+    /// The record type is not in the catalog; the body is kept as hex.
+    UnknownRecordType,
+    /// The wire block version is not known for this record; decoded with the newest layout.
+    UnknownBlockVersion(u32),
+    /// The body ended at a field boundary before the layout did (later fields absent).
+    ShortBody,
+    /// Bytes were left after the layout (kept as hex).
+    TrailingBytes,
+    /// A field or block did not fit in what was left (rest kept as hex).
+    Truncated,
+}
+
+/// A layout mismatch, with where it happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// What happened.
+    pub kind: IssueKind,
+    /// Record type being decoded.
+    pub record_type: u32,
+    /// Block being decoded, if inside one.
+    pub block: Option<(Series, u32)>,
+    /// Byte offset within the record body.
+    pub offset: usize,
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "record {}: {:?} at body offset {}", self.record_type, self.kind, self.offset)?;
+        if let Some((s, n)) = self.block {
+            write!(f, " (block {s:?} {n})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A decoded record body plus the problems met.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// The record object (header keys first).
+    pub value: Obj,
+    /// Layout mismatches; empty for a record that fits its layout exactly.
+    pub issues: Vec<Issue>,
+}
+
+/// Record header words as printed at the top of every record object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordHead {
+    /// Record type.
+    pub record_type: u32,
+    /// Archival timestamp (0 without the extended header).
+    pub archive_ts: u32,
+    /// Reserved word (eNcore calls it `checksum`).
+    pub checksum: u32,
+}
+
+/// Decode a record body with the catalog layout for `head.record_type`.
+pub fn decode_record(head: RecordHead, body: &[u8]) -> Decoded {
+    let mut obj = Obj::new();
+    obj.push("recordType", Value::U(head.record_type.into()));
+    obj.push("recordLength", Value::U(body.len() as u64));
+    obj.push("archiveTimestamp", Value::U(head.archive_ts.into()));
+    obj.push("checksum", Value::U(head.checksum.into()));
+    obj.push("blockType", Value::U(0));
+    let mut d = Dec { buf: body, issues: Vec::new(), record_type: head.record_type, block: None };
+    match record_def(head.record_type) {
+        None => {
+            d.issue(IssueKind::UnknownRecordType, 0);
+            if !body.is_empty() {
+                obj.push(UNPARSED_KEY, Value::Hex(body.to_vec()));
+            }
+        }
+        Some(def) => {
+            let mut pos = 0;
+            let end = body.len();
+            if d.fields(def.body, &mut pos, end, &mut obj).is_err() {
+                obj.set(UNPARSED_KEY, false, Value::Hex(body[pos.min(end)..].to_vec()));
+            } else if pos < end {
+                d.issue(IssueKind::TrailingBytes, pos);
+                obj.set(UNPARSED_KEY, false, Value::Hex(body[pos..].to_vec()));
+            }
+        }
+    }
+    Decoded { value: obj, issues: d.issues }
+}
+
+/// Ran out of bytes inside a field: the position is no longer trustworthy.
+struct Broken;
+
+struct Dec<'a> {
+    buf: &'a [u8],
+    issues: Vec<Issue>,
+    record_type: u32,
+    block: Option<(Series, u32)>,
+}
+
+impl Dec<'_> {
+    fn issue(&mut self, kind: IssueKind, offset: usize) {
+        self.issues.push(Issue { kind, record_type: self.record_type, block: self.block, offset });
+    }
+
+    fn take(&mut self, pos: &mut usize, end: usize, n: usize) -> Result<&[u8], Broken> {
+        match pos.checked_add(n) {
+            Some(stop) if stop <= end => {
+                let s = &self.buf[*pos..stop];
+                *pos = stop;
+                Ok(s)
+            }
+            _ => {
+                self.issue(IssueKind::Truncated, *pos);
+                Err(Broken)
+            }
+        }
+    }
+
+    fn u32_at(&mut self, pos: &mut usize, end: usize) -> Result<u32, Broken> {
+        let b = self.take(pos, end, 4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// Decode `fields` from `pos` up to `end` into `out`. Stops quietly (with a ShortBody
+    /// issue) if the body ends exactly at a field boundary.
+    fn fields(&mut self, fields: &[Field], pos: &mut usize, end: usize, out: &mut Obj) -> Result<(), Broken> {
+        for field in fields {
+            if let Some(c) = field.cond {
+                if out.get_u(c).unwrap_or(0) == 0 {
+                    continue;
+                }
+            }
+            let empty_ok = match field.ty {
+                Ty::Rest => true,
+                Ty::Bytes(k) => out.get_u(k) == Some(0),
+                _ => false,
+            };
+            if *pos >= end && !empty_ok {
+                // Older servers send shorter versions of a layout; eNcore stops here too.
+                self.issue(IssueKind::ShortBody, *pos);
+                return Ok(());
+            }
+            self.field(field, pos, end, out)?;
+        }
+        Ok(())
+    }
+
+    fn field(&mut self, field: &Field, pos: &mut usize, end: usize, out: &mut Obj) -> Result<(), Broken> {
+        let v = match field.ty {
+            Ty::U8 => Value::U(self.take(pos, end, 1)?[0].into()),
+            Ty::U16 | Ty::Len16(_) => {
+                let b = self.take(pos, end, 2)?;
+                Value::U(u16::from_be_bytes([b[0], b[1]]).into())
+            }
+            Ty::U32 | Ty::Len32(_) => Value::U(self.u32_at(pos, end)?.into()),
+            Ty::U64 => {
+                let b = self.take(pos, end, 8)?;
+                Value::U(u64::from_be_bytes(b.try_into().expect("8 bytes")))
+            }
+            Ty::Ipv4 => Value::Ip4(self.take(pos, end, 4)?.try_into().expect("4 bytes")),
+            Ty::Ipv6 => Value::Ip6(self.take(pos, end, 16)?.try_into().expect("16 bytes")),
+            Ty::Uuid => Value::Uuid(self.take(pos, end, 16)?.try_into().expect("16 bytes")),
+            Ty::Mac => Value::Mac(self.take(pos, end, 6)?.try_into().expect("6 bytes")),
+            Ty::Hex(n) => Value::Hex(self.take(pos, end, n)?.to_vec()),
+            Ty::Bytes(len_key) => {
+                let n = out.get_u(len_key).unwrap_or(0);
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                Value::Data(self.take(pos, end, n)?.to_vec())
+            }
+            Ty::Rest => {
+                let n = end.saturating_sub(*pos);
+                Value::Data(self.take(pos, end, n)?.to_vec())
+            }
+            Ty::Block(def) => Value::Obj(self.block(def, pos, end, None)?),
+            Ty::List(def) => Value::Obj(self.list(def, pos, end)?),
+            Ty::Merge(def) => {
+                let inner = self.block(def, pos, end, Some(out))?;
+                debug_assert!(inner.0.is_empty());
+                return Ok(());
+            }
+            Ty::Choice(choice) => {
+                // Peek the block type word to pick the version (RECORDS.md §3.3).
+                let mut peek = *pos;
+                let wire = self.u32_at(&mut peek, end)?;
+                let def = match choice.find(wire) {
+                    Some(d) => d,
+                    None => {
+                        self.issue(IssueKind::UnknownBlockVersion(wire), *pos);
+                        choice.default
+                    }
+                };
+                self.block(def, pos, end, Some(out))?;
+                return Ok(());
+            }
+        };
+        out.push(field.key, v);
+        if field.hidden {
+            if let Some(e) = out.0.last_mut() {
+                e.hidden = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Decode one block. With `merge_into`, its entries go into that object (and the block's
+    /// type replaces the top-level `blockType`); otherwise a new object is returned.
+    fn block(
+        &mut self,
+        def: &'static BlockDef,
+        pos: &mut usize,
+        end: usize,
+        merge_into: Option<&mut Obj>,
+    ) -> Result<Obj, Broken> {
+        let mut own = Obj::new();
+        let merged = merge_into.is_some();
+        let target = match merge_into {
+            Some(o) => o,
+            None => &mut own,
+        };
+        let Some((type_key, len_key)) = def.header else {
+            self.fields(def.fields, pos, end, target)?;
+            return Ok(own);
+        };
+        let start = *pos;
+        let btype = self.u32_at(pos, end)?;
+        let blen = self.u32_at(pos, end)?;
+        let bend = match start.checked_add(blen as usize) {
+            Some(e) if blen >= 8 && e <= end => e,
+            _ => {
+                *pos = start;
+                self.issue(IssueKind::Truncated, start);
+                return Err(Broken);
+            }
+        };
+        if merged {
+            if let Some(shadow) = target.0.iter_mut().find(|e| e.key == "deviceId" && !e.hidden) {
+                // Record 71: the block's deviceId replaces the discovery header's (§6.6).
+                if def.fields.iter().any(|f| f.key == "deviceId") {
+                    shadow.key = "headerDeviceId";
+                    shadow.hidden = true;
+                }
+            }
+        }
+        target.set(type_key, false, Value::U(btype.into()));
+        target.set(len_key, false, Value::U(blen.into()));
+        let saved = self.block.replace((def.series, def.number));
+        let mut inner = start + 8;
+        let r = self.fields(def.fields, &mut inner, bend, target);
+        if r.is_err() {
+            target.set(UNPARSED_KEY, false, Value::Hex(self.buf[inner.min(bend)..bend].to_vec()));
+        } else if inner < bend {
+            self.issue(IssueKind::TrailingBytes, inner);
+            target.set(UNPARSED_KEY, false, Value::Hex(self.buf[inner..bend].to_vec()));
+        }
+        self.block = saved;
+        // The block length bounds the damage: the parent continues after it.
+        *pos = bend;
+        Ok(own)
+    }
+
+    fn list(&mut self, def: &'static BlockDef, pos: &mut usize, end: usize) -> Result<Obj, Broken> {
+        let start = *pos;
+        let ltype = self.u32_at(pos, end)?;
+        let llen = self.u32_at(pos, end)?;
+        let lend = match start.checked_add(llen as usize) {
+            Some(e) if llen >= 8 && e <= end => e,
+            _ => {
+                *pos = start;
+                self.issue(IssueKind::Truncated, start);
+                return Err(Broken);
+            }
+        };
+        let mut items = Vec::new();
+        let mut obj = Obj::new();
+        obj.push("listType", Value::U(ltype.into()));
+        obj.push("listLength", Value::U(llen.into()));
+        while *pos < lend {
+            let before = *pos;
+            match self.block(def, pos, lend, None) {
+                Ok(item) => items.push(Value::Obj(item)),
+                Err(Broken) => {
+                    obj.push(UNPARSED_KEY, Value::Hex(self.buf[before..lend].to_vec()));
+                    break;
+                }
+            }
+            if *pos == before {
+                // A header-less item that consumed nothing would loop forever.
+                obj.push(UNPARSED_KEY, Value::Hex(self.buf[before..lend].to_vec()));
+                break;
+            }
+        }
+        obj.push("items", Value::Arr(items));
+        *pos = lend;
+        Ok(obj)
+    }
+}
+
+/// Encode a record object's body with the catalog layout. `version` forces the block version
+/// used for a record whose layout is chosen by version (conversion); `None` keeps the value's.
+pub fn encode_record_body(record_type: u32, value: &Obj, version: Option<&'static BlockDef>) -> Result<Vec<u8>, WireError> {
+    let mut out = Vec::with_capacity(256);
+    match record_def(record_type) {
+        Some(def) => enc_fields(def.body, value, &mut out, version)?,
+        None => match value.get(UNPARSED_KEY) {
+            Some(Value::Hex(b)) | Some(Value::Data(b)) => out.extend_from_slice(b),
+            _ => return Err(WireError::UnknownRecordType { record_type }),
+        },
+    }
+    Ok(out)
+}
+
+fn bytes_of(v: Option<&Value>) -> &[u8] {
+    match v {
+        Some(Value::Hex(b)) | Some(Value::Data(b)) => b,
+        _ => &[],
+    }
+}
+
+fn int_of(obj: &Obj, key: &str) -> u64 {
+    obj.get_u(key).unwrap_or(0)
+}
+
+fn put_len(out: &mut Vec<u8>, at: usize, len: usize, record_type_hint: &'static str) -> Result<(), WireError> {
+    let n = u32::try_from(len).map_err(|_| WireError::TooLong { what: record_type_hint, len })?;
+    out[at..at + 4].copy_from_slice(&n.to_be_bytes());
+    Ok(())
+}
+
+fn enc_fields(fields: &[Field], obj: &Obj, out: &mut Vec<u8>, version: Option<&'static BlockDef>) -> Result<(), WireError> {
+    for field in fields {
+        if let Some(c) = field.cond {
+            // A value without the flag word but with the optional field means "present".
+            let flag = obj.get_u(c).unwrap_or(u64::from(obj.get(field.key).is_some()));
+            if flag == 0 {
+                continue;
+            }
+        }
+        let v = obj.get(field.key);
+        match field.ty {
+            Ty::U8 => {
+                let n = match (field.key, v) {
+                    ("hasIpv6", None) => u64::from(fields.iter().any(|f| f.cond == Some("hasIpv6"))),
+                    _ => int_of(obj, field.key),
+                };
+                out.push(n as u8)
+            }
+            Ty::U16 => out.extend_from_slice(&(int_of(obj, field.key) as u16).to_be_bytes()),
+            Ty::U32 => out.extend_from_slice(&(int_of(obj, field.key) as u32).to_be_bytes()),
+            Ty::U64 => out.extend_from_slice(&int_of(obj, field.key).to_be_bytes()),
+            Ty::Len16(target) => {
+                let n = bytes_of(obj.get(target)).len();
+                let n = u16::try_from(n).map_err(|_| WireError::TooLong { what: target, len: n })?;
+                out.extend_from_slice(&n.to_be_bytes());
+            }
+            Ty::Len32(target) => {
+                let n = bytes_of(obj.get(target)).len();
+                let n = u32::try_from(n).map_err(|_| WireError::TooLong { what: target, len: n })?;
+                out.extend_from_slice(&n.to_be_bytes());
+            }
+            Ty::Ipv4 => out.extend_from_slice(match v {
+                Some(Value::Ip4(a)) => a,
+                _ => &[0; 4],
+            }),
+            Ty::Ipv6 => out.extend_from_slice(match v {
+                Some(Value::Ip6(a)) => a,
+                _ => &[0; 16],
+            }),
+            Ty::Uuid => out.extend_from_slice(match v {
+                Some(Value::Uuid(a)) => a,
+                _ => &[0; 16],
+            }),
+            Ty::Mac => out.extend_from_slice(match v {
+                Some(Value::Mac(a)) => a,
+                _ => &[0; 6],
+            }),
+            Ty::Hex(n) => {
+                let b = bytes_of(v);
+                let mut fixed = vec![0u8; n];
+                let k = b.len().min(n);
+                fixed[..k].copy_from_slice(&b[..k]);
+                out.extend_from_slice(&fixed);
+            }
+            Ty::Bytes(_) | Ty::Rest => out.extend_from_slice(bytes_of(v)),
+            Ty::Block(def) => {
+                let empty = Obj::new();
+                let inner = match v {
+                    Some(Value::Obj(o)) => o,
+                    _ => &empty,
+                };
+                enc_block(def, inner, out, None)?;
+            }
+            Ty::List(def) => {
+                let start = out.len();
+                let (ltype, items) = match v {
+                    Some(Value::Obj(o)) => (
+                        o.get_u("listType").unwrap_or(11),
+                        match o.get("items") {
+                            Some(Value::Arr(items)) => items.as_slice(),
+                            _ => &[],
+                        },
+                    ),
+                    _ => (11, &[][..]),
+                };
+                out.extend_from_slice(&(ltype as u32).to_be_bytes());
+                out.extend_from_slice(&[0; 4]);
+                let empty = Obj::new();
+                for item in items {
+                    enc_block(def, item.as_obj().unwrap_or(&empty), out, None)?;
+                }
+                let len = out.len() - start;
+                put_len(out, start + 4, len, "list")?;
+            }
+            Ty::Merge(def) => {
+                if std::ptr::eq(def, &DISCOVERY_HEADER) && obj.get("headerDeviceId").is_some() {
+                    // Record 71 carries two device ids; the header's one is kept as a shadow.
+                    let mut hdr = obj.clone();
+                    if let Some(e) = hdr.0.iter_mut().find(|e| e.key == "deviceId") {
+                        e.value = obj.get("headerDeviceId").cloned().unwrap_or(Value::U(0));
+                    }
+                    enc_block(def, &hdr, out, None)?;
+                } else {
+                    enc_block(def, obj, out, None)?;
+                }
+            }
+            Ty::Choice(choice) => {
+                let def = version.unwrap_or_else(|| {
+                    obj.get_u("blockType")
+                        .and_then(|n| choice.find(n as u32))
+                        .unwrap_or(choice.default)
+                });
+                enc_block(def, obj, out, Some(def.number))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn enc_block(def: &'static BlockDef, obj: &Obj, out: &mut Vec<u8>, number: Option<u32>) -> Result<(), WireError> {
+    let Some((type_key, _)) = def.header else {
+        return enc_fields(def.fields, obj, out, None);
+    };
+    let start = out.len();
+    // eNcore never checks most block numbers, so a value's own number wins (e.g. BLOB type 1).
+    let btype = number.unwrap_or_else(|| match obj.get_u(type_key) {
+        Some(n) if n != 0 || def.number == 0 => n as u32,
+        _ => def.number,
+    });
+    out.extend_from_slice(&btype.to_be_bytes());
+    out.extend_from_slice(&[0; 4]);
+    enc_fields(def.fields, obj, out, None)?;
+    let len = out.len() - start;
+    put_len(out, start + 4, len, def.name)
+}
+
+/// Build a record value from its JSON form (RECORDS.md §7.2 shape). Unknown keys are ignored;
+/// hidden wire-only words may be given as extra keys.
+pub fn record_from_json(json: &serde_json::Value) -> Result<(RecordHead, Obj), WireError> {
+    let m = json.as_object().ok_or(WireError::Json { what: "record is not a JSON object".into() })?;
+    let num = |k: &str| m.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+    let record_type = u32::try_from(num("recordType")).map_err(|_| WireError::Json { what: "recordType out of range".into() })?;
+    let head = RecordHead { record_type, archive_ts: num("archiveTimestamp") as u32, checksum: num("checksum") as u32 };
+    let mut obj = Obj::new();
+    for k in ["recordType", "recordLength", "archiveTimestamp", "checksum", "blockType"] {
+        obj.push(k, Value::U(num(k)));
+    }
+    match record_def(record_type) {
+        Some(def) => json_fields(def.body, m, &mut obj)?,
+        None => {
+            if let Some(s) = m.get(UNPARSED_KEY).and_then(|v| v.as_str()) {
+                obj.push(UNPARSED_KEY, Value::Hex(unhex(s).unwrap_or_default()));
+            }
+        }
+    }
+    if let Some(v) = m.get("headerDeviceId").and_then(|v| v.as_u64()) {
+        obj.0.push(crate::value::Entry { key: "headerDeviceId", hidden: true, value: Value::U(v) });
+    }
+    Ok((head, obj))
+}
+
+type JMap = serde_json::Map<String, serde_json::Value>;
+
+fn json_err(key: &str, want: &str) -> WireError {
+    WireError::Json { what: format!("field `{key}`: expected {want}") }
+}
+
+fn json_fields(fields: &[Field], m: &JMap, out: &mut Obj) -> Result<(), WireError> {
+    for field in fields {
+        match field.ty {
+            Ty::Merge(def) => {
+                json_block(def, m, out)?;
+                continue;
+            }
+            Ty::Choice(choice) => {
+                let n = m.get("blockType").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+                json_block(choice.find(n).unwrap_or(choice.default), m, out)?;
+                continue;
+            }
+            _ => {}
+        }
+        let Some(j) = m.get(field.key) else { continue };
+        let s = || j.as_str().ok_or_else(|| json_err(field.key, "a string"));
+        let v = match field.ty {
+            Ty::U8 | Ty::U16 | Ty::U32 | Ty::U64 | Ty::Len16(_) | Ty::Len32(_) => {
+                Value::U(j.as_u64().ok_or_else(|| json_err(field.key, "an unsigned integer"))?)
+            }
+            Ty::Ipv4 => Value::Ip4(
+                s()?.parse::<std::net::Ipv4Addr>().map_err(|_| json_err(field.key, "an IPv4 address"))?.octets(),
+            ),
+            Ty::Ipv6 => Value::Ip6(parse_ipv6(s()?).ok_or_else(|| json_err(field.key, "an IP address"))?),
+            Ty::Mac => Value::Mac(parse_mac(s()?).ok_or_else(|| json_err(field.key, "a MAC address"))?),
+            Ty::Uuid => Value::Uuid(parse_uuid(s()?).ok_or_else(|| json_err(field.key, "a UUID"))?),
+            Ty::Hex(_) => Value::Hex(unhex(s()?).ok_or_else(|| json_err(field.key, "hex"))?),
+            Ty::Bytes(_) | Ty::Rest => Value::Data(data_bytes(s()?)),
+            Ty::Block(def) => {
+                let jm = j.as_object().ok_or_else(|| json_err(field.key, "an object"))?;
+                let mut o = Obj::new();
+                json_block(def, jm, &mut o)?;
+                Value::Obj(o)
+            }
+            Ty::List(def) => {
+                let jm = j.as_object().ok_or_else(|| json_err(field.key, "a list object"))?;
+                let mut o = Obj::new();
+                o.push("listType", Value::U(jm.get("listType").and_then(|v| v.as_u64()).unwrap_or(11)));
+                o.push("listLength", Value::U(jm.get("listLength").and_then(|v| v.as_u64()).unwrap_or(0)));
+                let mut items = Vec::new();
+                for item in jm.get("items").and_then(|v| v.as_array()).map(Vec::as_slice).unwrap_or(&[]) {
+                    let im = item.as_object().ok_or_else(|| json_err(field.key, "list items as objects"))?;
+                    let mut io = Obj::new();
+                    json_block(def, im, &mut io)?;
+                    items.push(Value::Obj(io));
+                }
+                o.push("items", Value::Arr(items));
+                Value::Obj(o)
+            }
+            Ty::Merge(_) | Ty::Choice(_) => unreachable!("handled above"),
+        };
+        out.set(field.key, field.hidden, v);
+    }
+    Ok(())
+}
+
+fn json_block(def: &'static BlockDef, m: &JMap, out: &mut Obj) -> Result<(), WireError> {
+    if let Some((tk, lk)) = def.header {
+        for k in [tk, lk] {
+            if let Some(n) = m.get(k).and_then(|v| v.as_u64()) {
+                out.set(k, false, Value::U(n));
+            }
+        }
+    }
+    json_fields(def.fields, m, out)
+}
