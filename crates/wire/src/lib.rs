@@ -17,7 +17,7 @@ pub use value::{Obj, Value};
 pub use walk::{decode_record, encode_record_body, record_from_json, Decoded, Issue, IssueKind, RecordHead};
 
 /// Everything that can be wrong with bytes on the wire; each variant says where.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum WireError {
     /// Not a whole message (callers should use [`check`] first).
     #[error("incomplete message")]

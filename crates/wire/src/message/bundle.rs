@@ -35,6 +35,27 @@ impl Bundle {
         Ok(Bundle { connection_id, sequence, items })
     }
 
+    /// Parse a bundle body for a client: item framing errors are fatal, but a record inside a
+    /// well-framed item that does not parse is returned as an error and the rest continues.
+    #[allow(clippy::type_complexity)]
+    pub fn read_lenient(body: &[u8]) -> Result<(u32, u32, Vec<Result<EventData, WireError>>), WireError> {
+        let mut r = Reader::new(body, 4002);
+        let connection_id = r.u32("connection id")?;
+        let sequence = r.u32("sequence number")?;
+        let mut items = Vec::new();
+        while r.remaining() > 0 {
+            let offset = r.pos();
+            let t = r.u32("bundle item type")?;
+            if t != ITEM_EVENT_DATA {
+                return Err(WireError::BadBundleItem { item_type: t, offset });
+            }
+            let len = r.u32("bundle item length")? as usize;
+            let payload = r.bytes(len, "bundle item")?;
+            items.push(EventData::parse(payload));
+        }
+        Ok((connection_id, sequence, items))
+    }
+
     pub(crate) fn write(&self, out: &mut Vec<u8>) -> Result<(), WireError> {
         out.extend_from_slice(&self.connection_id.to_be_bytes());
         out.extend_from_slice(&self.sequence.to_be_bytes());
