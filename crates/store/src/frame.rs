@@ -1,0 +1,236 @@
+//! Record frames in segment files, and a positioned reader for them.
+//!
+//! Frame layout (all integers little-endian), 28-byte header then the body:
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 1 | magic `0xE5` |
+//! | 1 | 1 | format version `1` |
+//! | 2 | 2 | flags, must be 0 |
+//! | 4 | 4 | CRC32C over bytes 8..28 of the header followed by the body |
+//! | 8 | 4 | body length |
+//! | 12 | 8 | sequence number |
+//! | 20 | 4 | archival timestamp (UNIX seconds) |
+//! | 24 | 4 | eStreamer record type |
+//! | 28 | len | body (the record in wire form) |
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// Largest record body the store writes or will read back (16 MiB).
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
+
+pub(crate) const FRAME_MAGIC: u8 = 0xE5;
+pub(crate) const FRAME_VERSION: u8 = 1;
+pub(crate) const FRAME_HEADER_LEN: usize = 28;
+
+/// Bodies are read in steps of at most this much, so that a torn frame whose length field
+/// claims many megabytes costs only what is really on disk.
+const READ_CHUNK: usize = 64 << 10;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FrameHeader {
+    pub body_len: u32,
+    pub crc: u32,
+    pub seq: u64,
+    pub archive_ts: u32,
+    pub record_type: u32,
+}
+
+impl FrameHeader {
+    pub(crate) fn frame_len(&self) -> u64 {
+        FRAME_HEADER_LEN as u64 + u64::from(self.body_len)
+    }
+}
+
+/// Appends one encoded frame to `out`.
+pub(crate) fn encode_frame(out: &mut Vec<u8>, seq: u64, archive_ts: u32, record_type: u32, body: &[u8]) {
+    debug_assert!(body.len() <= MAX_RECORD_BYTES);
+    let start = out.len();
+    out.extend_from_slice(&[FRAME_MAGIC, FRAME_VERSION, 0, 0]);
+    out.extend_from_slice(&[0; 4]); // CRC, filled in below
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(&archive_ts.to_le_bytes());
+    out.extend_from_slice(&record_type.to_le_bytes());
+    out.extend_from_slice(body);
+    let crc = crc32c::crc32c(&out[start + 8..]);
+    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// Parses and checks a header; the length is checked here, before anyone allocates for it.
+pub(crate) fn parse_header(h: &[u8; FRAME_HEADER_LEN]) -> Result<FrameHeader, String> {
+    if h[0] != FRAME_MAGIC {
+        return Err(format!("bad magic 0x{:02x}", h[0]));
+    }
+    if h[1] != FRAME_VERSION {
+        return Err(format!("unknown frame version {}", h[1]));
+    }
+    if h[2] != 0 || h[3] != 0 {
+        return Err(format!("unknown flags 0x{:02x}{:02x}", h[2], h[3]));
+    }
+    let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+    let body_len = u32_at(8);
+    if body_len as usize > MAX_RECORD_BYTES {
+        return Err(format!("body length {body_len} exceeds the maximum of {MAX_RECORD_BYTES}"));
+    }
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&h[12..20]);
+    Ok(FrameHeader {
+        body_len,
+        crc: u32_at(4),
+        seq: u64::from_le_bytes(seq),
+        archive_ts: u32_at(20),
+        record_type: u32_at(24),
+    })
+}
+
+/// What is found at an offset of a segment file.
+#[derive(Debug)]
+pub(crate) enum ReadOutcome {
+    /// A complete frame with a good CRC; its body is in the caller's buffer.
+    Frame(FrameHeader),
+    /// Exactly at the end of the file.
+    Eof,
+    /// Some bytes, but fewer than a whole frame: a writer may be mid-append, or the tail is torn.
+    Incomplete,
+    /// Bytes that are not a valid frame.
+    Bad(String),
+    /// A valid header whose body is larger than the caller's limit; nothing was consumed.
+    Deferred,
+}
+
+/// Reads frames at explicit offsets through a buffer; sequential reads do not seek.
+pub(crate) struct FrameReader {
+    path: PathBuf,
+    inner: BufReader<File>,
+    /// Offset the buffered reader is at, if known; `None` forces a seek on the next read.
+    pos: Option<u64>,
+    /// Number of `read_at` calls, so tests can check that seeks do not scan.
+    #[cfg(test)]
+    pub(crate) reads: u64,
+}
+
+impl FrameReader {
+    pub(crate) fn open(path: &Path) -> io::Result<FrameReader> {
+        let file = File::open(path)?;
+        Ok(FrameReader {
+            path: path.to_path_buf(),
+            inner: BufReader::with_capacity(READ_CHUNK, file),
+            pos: None,
+            #[cfg(test)]
+            reads: 0,
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Current length of the open file (which may have been unlinked by retention).
+    pub(crate) fn len(&self) -> io::Result<u64> {
+        Ok(self.inner.get_ref().metadata()?.len())
+    }
+
+    /// Reads the frame at `offset` into `body`. Bodies longer than `body_limit` are
+    /// reported as `Deferred` without being read.
+    pub(crate) fn read_at(&mut self, offset: u64, body: &mut Vec<u8>, body_limit: usize) -> io::Result<ReadOutcome> {
+        #[cfg(test)]
+        {
+            self.reads += 1;
+        }
+        if self.pos != Some(offset) {
+            self.pos = None;
+            self.inner.seek(SeekFrom::Start(offset))?;
+            self.pos = Some(offset);
+        }
+        let mut hdr = [0u8; FRAME_HEADER_LEN];
+        let n = read_full(&mut self.inner, &mut hdr)?;
+        if n == 0 {
+            // Nothing consumed: the reader is still at `offset`, and a later read after
+            // the file grew continues from there.
+            return Ok(ReadOutcome::Eof);
+        }
+        // From here on the buffered position may not match `offset`; re-seek next time
+        // unless a whole frame is consumed.
+        self.pos = None;
+        if n < FRAME_HEADER_LEN {
+            return Ok(ReadOutcome::Incomplete);
+        }
+        let header = match parse_header(&hdr) {
+            Ok(h) => h,
+            Err(reason) => return Ok(ReadOutcome::Bad(reason)),
+        };
+        let len = header.body_len as usize;
+        if len > body_limit {
+            return Ok(ReadOutcome::Deferred);
+        }
+        body.clear();
+        body.reserve(len.min(READ_CHUNK));
+        let got = (&mut self.inner).take(len as u64).read_to_end(body)?;
+        if got < len {
+            return Ok(ReadOutcome::Incomplete);
+        }
+        let crc = crc32c::crc32c_append(crc32c::crc32c(&hdr[8..]), body);
+        if crc != header.crc {
+            return Ok(ReadOutcome::Bad(format!("CRC mismatch (stored 0x{:08x}, computed 0x{crc:08x})", header.crc)));
+        }
+        self.pos = Some(offset + header.frame_len());
+        Ok(ReadOutcome::Frame(header))
+    }
+}
+
+/// Reads until `buf` is full or EOF; returns the number of bytes read.
+pub(crate) fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_roundtrip_and_crc_covers_body() {
+        let mut buf = Vec::new();
+        encode_frame(&mut buf, 7, 1000, 400, b"hello");
+        assert_eq!(buf.len(), FRAME_HEADER_LEN + 5);
+        let mut h = [0u8; FRAME_HEADER_LEN];
+        h.copy_from_slice(&buf[..FRAME_HEADER_LEN]);
+        let hdr = parse_header(&h).unwrap();
+        assert_eq!((hdr.seq, hdr.archive_ts, hdr.record_type, hdr.body_len), (7, 1000, 400, 5));
+        let crc = crc32c::crc32c_append(crc32c::crc32c(&h[8..]), b"hello");
+        assert_eq!(crc, hdr.crc);
+    }
+
+    #[test]
+    fn absurd_length_is_rejected_before_allocation() {
+        let mut buf = Vec::new();
+        encode_frame(&mut buf, 1, 1, 1, b"x");
+        buf[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut h = [0u8; FRAME_HEADER_LEN];
+        h.copy_from_slice(&buf[..FRAME_HEADER_LEN]);
+        assert!(parse_header(&h).unwrap_err().contains("exceeds the maximum"));
+    }
+
+    #[test]
+    fn bad_magic_version_flags() {
+        let mut buf = Vec::new();
+        encode_frame(&mut buf, 1, 1, 1, b"");
+        for (i, v) in [(0usize, 0u8), (1, 9), (2, 1)] {
+            let mut h = [0u8; FRAME_HEADER_LEN];
+            h.copy_from_slice(&buf[..FRAME_HEADER_LEN]);
+            h[i] = v;
+            assert!(parse_header(&h).is_err());
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The metadata table: latest body per (record_type, key), kept in `meta.log`.
+//!
+//! The file is append-only; each put adds a frame and on load the latest frame per key
+//! wins. Frame layout (little-endian), 20-byte header then key and body:
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 1 | magic `0xE6` |
+//! | 1 | 1 | format version `1` |
+//! | 2 | 2 | flags, must be 0 |
+//! | 4 | 4 | CRC32C over bytes 8..20 of the header, the key and the body |
+//! | 8 | 4 | record type |
+//! | 12 | 4 | key length |
+//! | 16 | 4 | body length |
+//!
+//! When more than half of the frames (and over [`COMPACT_MIN_SUPERSEDED`]) are superseded,
+//! `Store::open` rewrites the file with only the live entries, in first-insertion order,
+//! through a temp file and a rename so that a crash leaves either the old or the new file.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::frame::{read_full, MAX_RECORD_BYTES};
+use crate::segment::sync_dir;
+use crate::{MetaEntry, Result, StoreError};
+
+/// Largest metadata key the store accepts (64 KiB).
+pub const MAX_META_KEY_BYTES: usize = 64 << 10;
+
+pub(crate) const META_FILE: &str = "meta.log";
+const META_MAGIC: u8 = 0xE6;
+const META_VERSION: u8 = 1;
+const META_HEADER_LEN: usize = 20;
+/// Compaction threshold: rewriting a small file is not worth the I/O.
+const COMPACT_MIN_SUPERSEDED: u64 = 1024;
+
+pub(crate) fn encode(out: &mut Vec<u8>, record_type: u32, key: &[u8], body: &[u8]) {
+    let start = out.len();
+    out.extend_from_slice(&[META_MAGIC, META_VERSION, 0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&record_type.to_le_bytes());
+    out.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(key);
+    out.extend_from_slice(body);
+    let crc = crc32c::crc32c(&out[start + 8..]);
+    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// The decoded table plus what the file looked like.
+#[derive(Default)]
+pub(crate) struct MetaState {
+    entries: Vec<MetaEntry>,
+    map: HashMap<(u32, Vec<u8>), usize>,
+    /// Good frames in the file, superseded ones included.
+    frames: u64,
+    /// Offset after the last good frame.
+    valid_len: u64,
+    /// Why reading stopped before the end of the file, if it did.
+    torn: Option<String>,
+}
+
+impl MetaState {
+    /// Sets the value; returns false when it already had exactly this body.
+    fn apply(&mut self, record_type: u32, key: &[u8], body: &[u8]) -> bool {
+        match self.map.get(&(record_type, key.to_vec())) {
+            Some(&i) if self.entries[i].body == body => false,
+            Some(&i) => {
+                self.entries[i].body = body.to_vec();
+                true
+            }
+            None => {
+                self.map.insert((record_type, key.to_vec()), self.entries.len());
+                self.entries.push(MetaEntry { record_type, key: key.to_vec(), body: body.to_vec() });
+                true
+            }
+        }
+    }
+
+    pub(crate) fn into_entries(self) -> Vec<MetaEntry> {
+        self.entries
+    }
+}
+
+/// Reads `path` up to the first bad or incomplete frame; a missing file is an empty table.
+pub(crate) fn load(path: &Path) -> Result<MetaState> {
+    let mut st = MetaState::default();
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(st),
+        Err(e) => return Err(StoreError::io("open", path, e)),
+    };
+    let mut r = BufReader::with_capacity(64 << 10, file);
+    let mut data = Vec::new();
+    loop {
+        let read_err = |e| StoreError::io_at("read", path, st.valid_len, e);
+        let mut h = [0u8; META_HEADER_LEN];
+        let n = read_full(&mut r, &mut h).map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        if n < META_HEADER_LEN {
+            st.torn = Some("incomplete header".into());
+            break;
+        }
+        if h[0] != META_MAGIC || h[1] != META_VERSION || h[2] != 0 || h[3] != 0 {
+            st.torn = Some(format!("bad magic/version/flags {:02x?}", &h[..4]));
+            break;
+        }
+        let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+        let (record_type, key_len, body_len) = (u32_at(8), u32_at(12) as usize, u32_at(16) as usize);
+        if key_len > MAX_META_KEY_BYTES || body_len > MAX_RECORD_BYTES {
+            st.torn = Some(format!("key length {key_len} / body length {body_len} over the limit"));
+            break;
+        }
+        let want = key_len + body_len;
+        data.clear();
+        data.reserve(want.min(64 << 10));
+        let got = (&mut r)
+            .take(want as u64)
+            .read_to_end(&mut data)
+            .map_err(|e| StoreError::io_at("read", path, st.valid_len, e))?;
+        if got < want {
+            st.torn = Some("incomplete frame".into());
+            break;
+        }
+        let crc = crc32c::crc32c_append(crc32c::crc32c(&h[8..]), &data);
+        if crc != u32_at(4) {
+            st.torn = Some("CRC mismatch".into());
+            break;
+        }
+        st.apply(record_type, &data[..key_len], &data[key_len..]);
+        st.frames += 1;
+        st.valid_len += (META_HEADER_LEN + want) as u64;
+    }
+    Ok(st)
+}
+
+/// The writer's handle on the metadata table.
+pub(crate) struct MetaTable {
+    path: PathBuf,
+    file: File,
+    state: MetaState,
+}
+
+impl MetaTable {
+    /// Loads the table, truncates a torn tail, and compacts when mostly superseded.
+    pub(crate) fn open(dir: &Path, sync: bool) -> Result<MetaTable> {
+        let path = dir.join(META_FILE);
+        let mut st = load(&path)?;
+        if let Some(reason) = st.torn.take() {
+            let len = fs::metadata(&path).map_err(|e| StoreError::io("stat", &path, e))?.len();
+            tracing::warn!(
+                file = %path.display(),
+                offset = st.valid_len,
+                dropped_bytes = len.saturating_sub(st.valid_len),
+                %reason,
+                "truncating torn tail of the metadata table"
+            );
+            let f = OpenOptions::new().write(true).open(&path).map_err(|e| StoreError::io("open", &path, e))?;
+            f.set_len(st.valid_len)
+                .and_then(|()| f.sync_all())
+                .map_err(|e| StoreError::io_at("truncate", &path, st.valid_len, e))?;
+        }
+        let live = st.entries.len() as u64;
+        let superseded = st.frames - live;
+        if superseded > COMPACT_MIN_SUPERSEDED && superseded > live {
+            compact(dir, &path, &mut st)?;
+            tracing::info!(file = %path.display(), live, superseded, "compacted the metadata table");
+        }
+        let file =
+            OpenOptions::new().create(true).append(true).open(&path).map_err(|e| StoreError::io("open", &path, e))?;
+        if sync {
+            // The file may have just been created; make its directory entry durable.
+            sync_dir(dir).map_err(|e| StoreError::io("sync", dir, e))?;
+        }
+        Ok(MetaTable { path, file, state: st })
+    }
+
+    /// Writes a new value unless it is unchanged. On error the caller must poison the store.
+    pub(crate) fn put(&mut self, record_type: u32, key: &[u8], body: &[u8], sync: bool) -> Result<()> {
+        let unchanged =
+            self.state.map.get(&(record_type, key.to_vec())).is_some_and(|&i| self.state.entries[i].body == body);
+        if unchanged {
+            return Ok(());
+        }
+        let mut buf = Vec::with_capacity(META_HEADER_LEN + key.len() + body.len());
+        encode(&mut buf, record_type, key, body);
+        let offset = self.state.valid_len;
+        self.file.write_all(&buf).map_err(|e| StoreError::io_at("append to", &self.path, offset, e))?;
+        self.state.valid_len += buf.len() as u64;
+        self.state.frames += 1;
+        self.state.apply(record_type, key, body);
+        if sync {
+            self.file.sync_data().map_err(|e| StoreError::io_at("sync", &self.path, offset, e))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<MetaEntry> {
+        self.state.entries.clone()
+    }
+
+    /// Swaps in a read-only handle so that the next put fails like a full disk would.
+    #[cfg(test)]
+    pub(crate) fn make_writes_fail(&mut self) {
+        self.file = File::open(&self.path).unwrap();
+    }
+
+    pub(crate) fn sync(&self) -> Result<()> {
+        self.file.sync_data().map_err(|e| StoreError::io_at("sync", &self.path, self.state.valid_len, e))
+    }
+}
+
+fn compact(dir: &Path, path: &Path, st: &mut MetaState) -> Result<()> {
+    let tmp = path.with_extension("log.tmp");
+    let mut buf = Vec::new();
+    for e in &st.entries {
+        encode(&mut buf, e.record_type, &e.key, &e.body);
+    }
+    let write = || -> io::Result<()> {
+        let mut f = File::create(&tmp)?;
+        f.write_all(&buf)?;
+        f.sync_all()
+    };
+    write().map_err(|e| StoreError::io("write", &tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| StoreError::io("rename", &tmp, e))?;
+    sync_dir(dir).map_err(|e| StoreError::io("sync", dir, e))?;
+    st.frames = st.entries.len() as u64;
+    st.valid_len = buf.len() as u64;
+    Ok(())
+}
+
+/// Name of the compaction temp file, removed when found at open.
+pub(crate) fn tmp_path(dir: &Path) -> PathBuf {
+    dir.join(META_FILE).with_extension("log.tmp")
+}

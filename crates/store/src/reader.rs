@@ -1,0 +1,484 @@
+//! Read side: positioning by time or sequence number, and cursors that follow the log.
+//!
+//! Readers only read files (their own handles, no lock) and never repair anything, so they
+//! work from another process as well. At the tail of the last segment an incomplete or
+//! invalid frame means "nothing more yet": a writer may be in the middle of appending it.
+//! In a segment that has a successor the same thing is corruption and is reported.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::frame::{FrameReader, ReadOutcome};
+use crate::index::{self, IndexLoad};
+use crate::meta::{self, META_FILE};
+use crate::segment::{self, idx_name, log_name};
+use crate::{MetaEntry, Result, StoreError, StoredRecord};
+
+/// How often positioning starts over when retention deletes a file it was looking at.
+const VANISH_RETRIES: usize = 16;
+
+/// Read-only view of a store directory, usable from another process too (no lock, never
+/// repairs; stops at the first incomplete or bad frame at the tail because a writer may be
+/// mid-append). Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct StoreReader {
+    dir: Arc<PathBuf>,
+}
+
+/// An open segment file.
+struct Seg {
+    first_seq: u64,
+    fr: FrameReader,
+}
+
+/// Outcome of an attempt that may race with retention deleting a file.
+enum Attempt<T> {
+    Done(T),
+    /// A file listed a moment ago is gone; list again.
+    Vanished(PathBuf),
+}
+
+/// What a seek looks for: the first record for which `reached` holds.
+#[derive(Clone, Copy)]
+enum Target {
+    Time(u32),
+    Seq(u64),
+    End,
+}
+
+impl Target {
+    fn reached(self, seq: u64, ts: u32) -> bool {
+        match self {
+            Target::Time(t) => ts >= t,
+            Target::Seq(s) => seq >= s,
+            Target::End => false,
+        }
+    }
+}
+
+/// Where a seek within one segment ended.
+enum Found {
+    /// The first matching record starts at `offset`.
+    At { offset: u64, seq: u64 },
+    /// No matching record: the segment ends at `offset` (cleanly if `torn` is `None`).
+    End { offset: u64, next_seq: u64, torn: Option<String> },
+}
+
+impl StoreReader {
+    /// Opens a read view of the store in `dir`; fails if it holds no segment files.
+    pub fn open(dir: &Path) -> Result<StoreReader> {
+        if segment::list(dir)?.is_empty() {
+            return Err(StoreError::NotAStore { dir: dir.to_path_buf() });
+        }
+        Ok(StoreReader::from_dir(Arc::new(dir.to_path_buf())))
+    }
+
+    pub(crate) fn from_dir(dir: Arc<PathBuf>) -> StoreReader {
+        StoreReader { dir }
+    }
+
+    /// The store directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Cursor at the first record with `archive_ts >= ts`; `ts == u32::MAX` positions at
+    /// the current end, so only records appended from now on are returned.
+    pub fn cursor_from_time(&self, ts: u32) -> Result<Cursor> {
+        self.retry(|| if ts == u32::MAX { self.try_at_end() } else { self.try_from_time(ts) })
+    }
+
+    /// Cursor at the first record with `seq >= seq` (0 is treated as 1). Fails with
+    /// [`StoreError::Expired`] when retention already removed that record.
+    pub fn cursor_from_seq(&self, seq: u64) -> Result<Cursor> {
+        self.retry(|| self.try_from_seq(seq.max(1)))
+    }
+
+    /// The metadata table as it is on disk now (latest body per key, first-insertion order).
+    pub fn metadata(&self) -> Result<Vec<MetaEntry>> {
+        Ok(meta::load(&self.dir.join(META_FILE))?.into_entries())
+    }
+
+    /// Sequence number of the last complete record (0 when none was ever written).
+    pub fn last_seq(&self) -> Result<u64> {
+        let c = self.retry(|| self.try_at_end())?;
+        Ok(c.next_seq - 1)
+    }
+
+    fn retry(&self, mut f: impl FnMut() -> Result<Attempt<Cursor>>) -> Result<Cursor> {
+        let mut last = PathBuf::new();
+        for _ in 0..VANISH_RETRIES {
+            match f()? {
+                Attempt::Done(c) => return Ok(c),
+                Attempt::Vanished(p) => last = p,
+            }
+        }
+        Err(StoreError::io(
+            "open",
+            &last,
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                "segment files keep disappearing (retention running faster than the seek)",
+            ),
+        ))
+    }
+
+    fn list(&self) -> Result<Vec<u64>> {
+        let segs = segment::list(&self.dir)?;
+        if segs.is_empty() {
+            return Err(StoreError::NotAStore { dir: self.dir.to_path_buf() });
+        }
+        Ok(segs)
+    }
+
+    fn cursor(&self, seg: Seg, offset: u64, next_seq: u64, min_seq: u64, min_ts: u32) -> Cursor {
+        Cursor { dir: Arc::clone(&self.dir), seg, offset, next_seq, min_seq, min_ts }
+    }
+
+    fn try_at_end(&self) -> Result<Attempt<Cursor>> {
+        let segs = self.list()?;
+        let last = segs[segs.len() - 1];
+        let Some(mut seg) = open_seg(&self.dir, last)? else {
+            return Ok(Attempt::Vanished(self.dir.join(log_name(last))));
+        };
+        match find_in(&self.dir, &mut seg, Target::End)? {
+            Found::End { offset, next_seq, .. } => Ok(Attempt::Done(self.cursor(seg, offset, next_seq, 0, 0))),
+            Found::At { .. } => unreachable!("Target::End is never reached"),
+        }
+    }
+
+    fn try_from_time(&self, ts: u32) -> Result<Attempt<Cursor>> {
+        let segs = self.list()?;
+        // Binary search for the first segment whose first record is at or after `ts`;
+        // archival time is monotone across segments, so the answer is in the segment
+        // before it (if any record there is late enough) or at its start.
+        let (mut lo, mut hi) = (0, segs.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let Some(mut seg) = open_seg(&self.dir, segs[mid])? else {
+                return Ok(Attempt::Vanished(self.dir.join(log_name(segs[mid]))));
+            };
+            match first_ts(&mut seg)? {
+                // An empty (or unreadable) segment sorts as "late": normally only the
+                // last segment can be empty.
+                Some(t) if t < ts => lo = mid + 1,
+                _ => hi = mid,
+            }
+        }
+        self.position(&segs, lo, Target::Time(ts), 0, ts)
+    }
+
+    fn try_from_seq(&self, seq: u64) -> Result<Attempt<Cursor>> {
+        let segs = self.list()?;
+        let k = segs.partition_point(|&first| first <= seq);
+        if k == 0 {
+            return Err(StoreError::Expired { requested: seq, oldest: segs[0] });
+        }
+        self.position(&segs, k, Target::Seq(seq), seq, 0)
+    }
+
+    /// Positions for `target`, knowing that segment `k` (if any) starts at or after it, so
+    /// the target is in segment `k - 1` or at the start of `k`.
+    fn position(&self, segs: &[u64], k: usize, target: Target, min_seq: u64, min_ts: u32) -> Result<Attempt<Cursor>> {
+        let start_of = |i: usize| -> Result<Attempt<Cursor>> {
+            match open_seg(&self.dir, segs[i])? {
+                Some(seg) => Ok(Attempt::Done(self.cursor(seg, 0, segs[i], min_seq, min_ts))),
+                None => Ok(Attempt::Vanished(self.dir.join(log_name(segs[i])))),
+            }
+        };
+        if k == 0 {
+            return start_of(0);
+        }
+        let Some(mut seg) = open_seg(&self.dir, segs[k - 1])? else {
+            return Ok(Attempt::Vanished(self.dir.join(log_name(segs[k - 1]))));
+        };
+        match find_in(&self.dir, &mut seg, target)? {
+            Found::At { offset, seq } => Ok(Attempt::Done(self.cursor(seg, offset, seq, min_seq, min_ts))),
+            Found::End { offset, next_seq, .. } if k == segs.len() => {
+                // Past everything written so far: wait at the end; the filters skip any
+                // record appended later that is still before the target.
+                Ok(Attempt::Done(self.cursor(seg, offset, next_seq, min_seq, min_ts)))
+            }
+            Found::End { torn: None, .. } => start_of(k),
+            Found::End { offset, next_seq, torn: Some(reason) } => {
+                Err(StoreError::Corrupt { path: seg.fr.path().to_path_buf(), offset, seq: next_seq, reason })
+            }
+        }
+    }
+}
+
+fn open_seg(dir: &Path, first_seq: u64) -> Result<Option<Seg>> {
+    let path = dir.join(log_name(first_seq));
+    match FrameReader::open(&path) {
+        Ok(fr) => Ok(Some(Seg { first_seq, fr })),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io("open", &path, e)),
+    }
+}
+
+/// Archival timestamp of a segment's first record, if it has a valid one.
+fn first_ts(seg: &mut Seg) -> Result<Option<u32>> {
+    let mut body = Vec::new();
+    match seg.fr.read_at(0, &mut body, usize::MAX).map_err(|e| StoreError::io_at("read", seg.fr.path(), 0, e))? {
+        ReadOutcome::Frame(h) if h.seq == seg.first_seq => Ok(Some(h.archive_ts)),
+        _ => Ok(None),
+    }
+}
+
+/// Finds the first record of `seg` for which `target` is reached: the sparse index gives
+/// the last entry before it, then at most a stride of frames is scanned.
+fn find_in(dir: &Path, seg: &mut Seg, target: Target) -> Result<Found> {
+    let path = seg.fr.path().to_path_buf();
+    let read_err = |offset, e| StoreError::io_at("read", &path, offset, e);
+    let mut body = Vec::new();
+    let (mut offset, mut seq) = (0, seg.first_seq);
+    let idx_path = dir.join(idx_name(seg.first_seq));
+    match index::load(&idx_path, seg.first_seq, || seg.fr.len()) {
+        IndexLoad::Loaded(ix) => {
+            if let Some(i) = index::last_before(&ix.entries, |e| !target.reached(e.seq, e.archive_ts)) {
+                let e = ix.entries[i];
+                // Trust the entry only if the frame it points at agrees with it.
+                match seg.fr.read_at(e.offset, &mut body, usize::MAX).map_err(|x| read_err(e.offset, x))? {
+                    ReadOutcome::Frame(h) if h.seq == e.seq && h.archive_ts == e.archive_ts => {
+                        (offset, seq) = (e.offset, e.seq);
+                    }
+                    _ => tracing::warn!(file = %idx_path.display(), "index entry does not match its segment; scanning"),
+                }
+            }
+        }
+        IndexLoad::Missing => {
+            tracing::debug!(file = %idx_path.display(), "no index; scanning segment");
+        }
+        IndexLoad::Invalid(reason) => {
+            tracing::warn!(file = %idx_path.display(), %reason, "unusable index; scanning segment");
+        }
+    }
+    loop {
+        let torn = match seg.fr.read_at(offset, &mut body, usize::MAX).map_err(|e| read_err(offset, e))? {
+            ReadOutcome::Frame(h) if h.seq == seq => {
+                if target.reached(h.seq, h.archive_ts) {
+                    return Ok(Found::At { offset, seq });
+                }
+                offset += h.frame_len();
+                seq += 1;
+                continue;
+            }
+            ReadOutcome::Frame(h) => Some(format!("frame carries seq {}", h.seq)),
+            ReadOutcome::Eof => None,
+            ReadOutcome::Incomplete => Some("incomplete frame".to_string()),
+            ReadOutcome::Bad(reason) => Some(reason),
+            ReadOutcome::Deferred => unreachable!("no body limit given"),
+        };
+        return Ok(Found::End { offset, next_seq: seq, torn });
+    }
+}
+
+/// A position in the log that reads forward, following segment rolls; `Send`.
+///
+/// `next` returns `Ok(None)` at the current end; calling it again later returns records
+/// appended meanwhile (live tail).
+pub struct Cursor {
+    dir: Arc<PathBuf>,
+    seg: Seg,
+    offset: u64,
+    next_seq: u64,
+    /// Records below these are skipped (seeks past the current end); cleared once passed.
+    min_seq: u64,
+    min_ts: u32,
+}
+
+impl std::fmt::Debug for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cursor")
+            .field("segment", &self.seg.fr.path())
+            .field("offset", &self.offset)
+            .field("next_seq", &self.next_seq)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One step of a cursor.
+enum Step {
+    Record(StoredRecord),
+    /// The next record's body is larger than the caller's remaining budget.
+    TooBig,
+    End,
+}
+
+impl Cursor {
+    /// Next complete record, or `Ok(None)` at the current end (more may be appended later).
+    ///
+    /// Errors: [`StoreError::Corrupt`] for a damaged frame in a segment that has a
+    /// successor, [`StoreError::Expired`] when retention deleted the next segment before
+    /// the cursor got to it.
+    #[allow(clippy::should_implement_trait)] // fallible and resumable after None: not an Iterator
+    pub fn next(&mut self) -> Result<Option<StoredRecord>> {
+        match self.step(usize::MAX)? {
+            Step::Record(r) => Ok(Some(r)),
+            Step::End => Ok(None),
+            Step::TooBig => unreachable!("no body limit given"),
+        }
+    }
+
+    /// Up to `max_records` records whose bodies total at most `max_bytes`; the first
+    /// available record is always returned even if larger, so none can get stuck.
+    pub fn next_batch(&mut self, max_records: usize, max_bytes: usize) -> Result<Vec<StoredRecord>> {
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        while out.len() < max_records {
+            let budget = if out.is_empty() { usize::MAX } else { max_bytes.saturating_sub(bytes) };
+            match self.step(budget)? {
+                Step::Record(r) => {
+                    bytes = bytes.saturating_add(r.body.len());
+                    out.push(r);
+                }
+                Step::TooBig | Step::End => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sequence number the next record returned will have at least (useful as a bookmark).
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq.max(self.min_seq)
+    }
+
+    fn step(&mut self, body_limit: usize) -> Result<Step> {
+        let mut body = Vec::new();
+        let mut retried_after_roll = false;
+        loop {
+            let outcome = self
+                .seg
+                .fr
+                .read_at(self.offset, &mut body, body_limit)
+                .map_err(|e| StoreError::io_at("read", self.seg.fr.path(), self.offset, e))?;
+            let torn = match outcome {
+                ReadOutcome::Frame(h) if h.seq == self.next_seq => {
+                    self.offset += h.frame_len();
+                    self.next_seq += 1;
+                    if h.seq < self.min_seq || h.archive_ts < self.min_ts {
+                        continue;
+                    }
+                    // Time and seq only grow, so once one record passes all later ones do.
+                    (self.min_seq, self.min_ts) = (0, 0);
+                    return Ok(Step::Record(StoredRecord {
+                        seq: h.seq,
+                        archive_ts: h.archive_ts,
+                        record_type: h.record_type,
+                        body: std::mem::take(&mut body),
+                    }));
+                }
+                ReadOutcome::Deferred => return Ok(Step::TooBig),
+                ReadOutcome::Frame(h) => Some(format!("frame carries seq {}", h.seq)),
+                ReadOutcome::Eof => None,
+                ReadOutcome::Incomplete => Some("incomplete frame".to_string()),
+                ReadOutcome::Bad(reason) => Some(reason),
+            };
+            // Nothing readable here. If no later segment exists this is the live tail.
+            let Some(next_first) = self.next_segment()? else {
+                return Ok(Step::End);
+            };
+            // The writer finishes a segment before it creates the next one, but our read
+            // may have happened before the last write: look once more before moving on.
+            if !retried_after_roll {
+                retried_after_roll = true;
+                continue;
+            }
+            if let Some(reason) = torn {
+                return Err(StoreError::Corrupt {
+                    path: self.seg.fr.path().to_path_buf(),
+                    offset: self.offset,
+                    seq: self.next_seq,
+                    reason,
+                });
+            }
+            self.switch_to(next_first)?;
+            retried_after_roll = false;
+        }
+    }
+
+    /// First seq of the segment after the current one, if one exists.
+    fn next_segment(&self) -> Result<Option<u64>> {
+        // Cheap common case first: the successor is named after our next seq.
+        if self.next_seq > self.seg.first_seq && self.dir.join(log_name(self.next_seq)).exists() {
+            return Ok(Some(self.next_seq));
+        }
+        let segs = segment::list(&self.dir)?;
+        Ok(segs.into_iter().find(|&f| f > self.seg.first_seq))
+    }
+
+    fn switch_to(&mut self, first: u64) -> Result<()> {
+        let expired = |dir: &Path, requested| -> Result<()> {
+            let oldest = segment::list(dir)?.first().copied().unwrap_or(first);
+            Err(StoreError::Expired { requested, oldest })
+        };
+        if first != self.next_seq {
+            // Retention deletes oldest first: if our own segment is still there, nothing
+            // after it was deleted, so this is a gap left by an unsynced crash (open()
+            // logged it). Otherwise retention took records we have not read yet.
+            if !self.seg.fr.path().exists() {
+                return expired(&self.dir, self.next_seq);
+            }
+            tracing::warn!(
+                from = self.next_seq,
+                to = first - 1,
+                "sequence gap in store (records lost in an unsynced crash); skipping"
+            );
+        }
+        match open_seg(&self.dir, first)? {
+            Some(seg) => {
+                self.seg = seg;
+                self.offset = 0;
+                self.next_seq = first;
+                Ok(())
+            }
+            None => expired(&self.dir, self.next_seq),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Store, StoreOptions, SyncPolicy};
+
+    #[test]
+    fn seeks_use_the_index_instead_of_scanning() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = StoreOptions { index_every: 16, sync: SyncPolicy::Never, ..StoreOptions::default() };
+        let store = Store::open(dir.path(), opts).unwrap();
+        for i in 1..=5000u32 {
+            store.append_at(1, 1000 + i / 10, b"payload").unwrap();
+        }
+        let seek = |target| {
+            let mut seg = open_seg(dir.path(), 1).unwrap().unwrap();
+            let found = find_in(dir.path(), &mut seg, target).unwrap();
+            let at = match found {
+                Found::At { seq, .. } => Some(seq),
+                Found::End { next_seq, torn, .. } => {
+                    assert!(torn.is_none());
+                    assert_eq!(next_seq, 5001);
+                    None
+                }
+            };
+            (at, seg.fr.reads)
+        };
+        // One read to verify the index entry, then at most a stride of frames.
+        let (at, reads) = seek(Target::Time(1400));
+        assert_eq!(at, Some(4000));
+        assert!(reads <= 18, "{reads} reads");
+        let (at, reads) = seek(Target::Seq(2500));
+        assert_eq!(at, Some(2500));
+        assert!(reads <= 18, "{reads} reads");
+        let (at, reads) = seek(Target::End);
+        assert_eq!(at, None);
+        assert!(reads <= 18, "{reads} reads");
+
+        // Without the index the same answer costs a scan.
+        std::fs::remove_file(dir.path().join(idx_name(1))).unwrap();
+        let (at, reads) = seek(Target::Time(1400));
+        assert_eq!(at, Some(4000));
+        assert!(reads >= 4000, "{reads} reads");
+    }
+}
