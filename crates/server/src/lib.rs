@@ -164,7 +164,12 @@ impl Conn {
             warn!(%peer, "no client certificate; closing");
             return Ok(());
         };
-        if let Err(e) = estreamer_pki::check_peer(&self.opts.identity, peer.ip(), &cert) {
+        // A DNS-named certificate host may need the system resolver: keep it off the reactor.
+        let policy = self.opts.identity.clone();
+        let checked = tokio::task::spawn_blocking(move || estreamer_pki::check_peer(&policy, peer.ip(), &cert))
+            .await
+            .expect("identity check task");
+        if let Err(e) = checked {
             warn!(%peer, reason = %e, "client identity check failed; closing without an Error message");
             return Ok(());
         }
@@ -210,7 +215,10 @@ impl Conn {
                     ServerEvent::HostRequest(h) => {
                         // Host profiles are not served yet: say so rather than stay silent.
                         debug!(%peer, data_type = h.data_type, "host request");
-                        let _ = session.send_message(Message::Error(ErrorMessage::new(-1, "host data is not available on this server")), now());
+                        let _ = session.send_message(
+                            Message::Error(ErrorMessage::new(-1, "host data is not available on this server")),
+                            now(),
+                        );
                     }
                     ServerEvent::ClientError(e) => {
                         info!(%peer, code = e.code, text = %e.text_lossy(), "client sent an Error; closing");

@@ -1,0 +1,600 @@
+//! The Internal CA: directory layout, CA and server certificate generation, client
+//! registration, the client registry and the revocation list.
+
+use std::fs;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+
+use rand::Rng;
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, RevokedCertParams, SanType,
+    SerialNumber,
+};
+use rustls_pki_types::CertificateDer;
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::files::{read_certs, read_text, write_atomic};
+use crate::identity::normalize_ip;
+use crate::p12::build_pkcs12;
+use crate::PkiError;
+
+/// Common name of the CA certificate, as on a Firepower Management Center.
+pub const CA_COMMON_NAME: &str = "eStreamer Internal CA";
+/// Organization (O) put in every client certificate subject.
+pub const CLIENT_ORGANIZATION: &str = "eStreamer client";
+
+const CA_ORGANIZATION: &str = "eStreamer";
+const SERVER_COMMON_NAME: &str = "eStreamer server";
+const CA_VALIDITY_DAYS: i64 = 3650;
+const LEAF_VALIDITY_DAYS: i64 = 730;
+/// Certificates start an hour in the past so that a client whose clock is slightly behind
+/// does not reject a freshly issued certificate as "not yet valid".
+const BACKDATE: Duration = Duration::hours(1);
+const GENERATED_PASSWORD_LEN: usize = 20;
+const REGISTRY_FORMAT: u32 = 1;
+
+/// Paths inside a PKI directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PkiDir {
+    /// The directory holding every PKI file.
+    pub root: PathBuf,
+}
+
+impl PkiDir {
+    /// Names the PKI files under `root` (nothing is read or created).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        PkiDir { root: root.into() }
+    }
+
+    /// CA certificate (PEM).
+    pub fn ca_cert(&self) -> PathBuf {
+        self.root.join("ca-cert.pem")
+    }
+
+    /// CA private key (PEM, PKCS#8, mode 0600).
+    pub fn ca_key(&self) -> PathBuf {
+        self.root.join("ca-key.pem")
+    }
+
+    /// Server certificate (PEM, leaf only; the CA is appended when the chain is sent).
+    pub fn server_cert(&self) -> PathBuf {
+        self.root.join("server-cert.pem")
+    }
+
+    /// Server private key (PEM, PKCS#8, mode 0600).
+    pub fn server_key(&self) -> PathBuf {
+        self.root.join("server-key.pem")
+    }
+
+    /// Registry of issued client certificates (JSON).
+    pub fn clients_registry(&self) -> PathBuf {
+        self.root.join("clients.json")
+    }
+
+    /// Certificate revocation list signed by the CA (PEM).
+    pub fn crl(&self) -> PathBuf {
+        self.root.join("crl.pem")
+    }
+
+    /// True when both CA files exist.
+    pub fn is_initialised(&self) -> bool {
+        self.ca_cert().exists() && self.ca_key().exists()
+    }
+
+    /// Checks the files a TLS server needs (CA certificate, server certificate and key).
+    pub(crate) fn require_server_files(&self) -> Result<(), PkiError> {
+        self.require(&[self.ca_cert(), self.server_cert(), self.server_key()])
+    }
+
+    /// Fails with [`PkiError::NotInitialised`] naming the first missing file among `paths`.
+    fn require(&self, paths: &[PathBuf]) -> Result<(), PkiError> {
+        for p in paths {
+            if !p.exists() {
+                return Err(PkiError::NotInitialised { dir: self.root.clone(), missing: p.clone() });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A freshly issued client credential.
+#[derive(Clone)]
+pub struct IssuedClient {
+    /// Password-protected PKCS#12: client key, client certificate and the CA certificate.
+    pub pkcs12: Vec<u8>,
+    /// Password protecting `pkcs12`.
+    pub password: String,
+    /// True when no password was supplied and `password` was generated.
+    pub password_was_generated: bool,
+    /// Certificate serial number, lowercase hex without separators.
+    pub serial_hex: String,
+    /// Host the certificate was issued for (normalised: canonical IP text or lowercase name).
+    pub host: String,
+}
+
+impl std::fmt::Debug for IssuedClient {
+    // Hand-written so that logging an IssuedClient never prints the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedClient")
+            .field("host", &self.host)
+            .field("serial_hex", &self.serial_hex)
+            .field("pkcs12_len", &self.pkcs12.len())
+            .field("password_was_generated", &self.password_was_generated)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One entry of the client registry (`clients.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRecord {
+    /// Host the certificate was issued for.
+    pub host: String,
+    /// Serial number, lowercase hex.
+    pub serial_hex: String,
+    /// Subject common name.
+    pub subject_cn: String,
+    /// Issue time, RFC 3339 UTC.
+    pub issued_at: String,
+    /// Expiry (notAfter), RFC 3339 UTC.
+    pub not_after: String,
+    /// True once revoked (the serial is then in the CRL).
+    pub revoked: bool,
+    /// Revocation time, RFC 3339 UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Registry {
+    format: u32,
+    /// Number of the last CRL written; CRL numbers must increase (RFC 5280 §5.2.3).
+    crl_number: u64,
+    clients: Vec<ClientRecord>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry { format: REGISTRY_FORMAT, crl_number: 0, clients: Vec::new() }
+    }
+}
+
+/// Creates a PKI directory: CA, server certificate, empty client registry and empty CRL.
+///
+/// The server certificate's SANs are `server_ips` and `server_names`; when both are empty it
+/// gets 127.0.0.1, ::1 and localhost. Refuses to run when a CA file already exists in `dir`.
+pub fn init_ca(dir: &Path, server_ips: &[IpAddr], server_names: &[String]) -> Result<PkiDir, PkiError> {
+    let pki = PkiDir::new(dir);
+    for existing in [pki.ca_cert(), pki.ca_key()] {
+        if existing.exists() {
+            return Err(PkiError::AlreadyExists { dir: dir.into(), existing });
+        }
+    }
+    create_private_dir(dir)?;
+
+    let now = now();
+    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .map_err(|e| PkiError::generate("CA key (ECDSA P-256)", e))?;
+    let mut ca_params = CertificateParams::default();
+    // A random OU makes every CA's name unique: path building matches issuers by name, so
+    // two CAs with the same DN would turn "unknown issuer" into a confusing "bad signature"
+    // and could mislead PKCS#12 chain assembly.
+    let ca_unit = format!("CA {}", &random_serial().1[..12]);
+    ca_params.distinguished_name = dn(&[
+        (DnType::OrganizationName, CA_ORGANIZATION),
+        (DnType::OrganizationalUnitName, &ca_unit),
+        (DnType::CommonName, CA_COMMON_NAME),
+    ]);
+    // No intermediates: every certificate this CA signs is a leaf.
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca_params.key_usages =
+        vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca_params.serial_number = Some(random_serial().0);
+    ca_params.not_before = now - BACKDATE;
+    ca_params.not_after = now + Duration::days(CA_VALIDITY_DAYS);
+    let ca_cert = ca_params.self_signed(&ca_key).map_err(|e| PkiError::generate("CA certificate", e))?;
+    let ca_key_pem = ca_key.serialize_pem();
+    // Build the issuer from the encoded certificate, exactly as later runs will after loading
+    // it from disk, so that issuer names in certificates and CRLs are byte-identical.
+    let issuer = Issuer::from_ca_cert_der(ca_cert.der(), ca_key)
+        .map_err(|e| PkiError::generate("CA issuer from the new CA certificate", e))?;
+
+    let server_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .map_err(|e| PkiError::generate("server key (ECDSA P-256)", e))?;
+    let mut server_params = CertificateParams::default();
+    server_params.distinguished_name =
+        dn(&[(DnType::OrganizationName, CA_ORGANIZATION), (DnType::CommonName, SERVER_COMMON_NAME)]);
+    server_params.subject_alt_names = server_sans(server_ips, server_names)?;
+    server_params.is_ca = IsCa::ExplicitNoCa;
+    server_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    server_params.use_authority_key_identifier_extension = true;
+    server_params.serial_number = Some(random_serial().0);
+    server_params.not_before = now - BACKDATE;
+    server_params.not_after = now + Duration::days(LEAF_VALIDITY_DAYS);
+    let server_cert =
+        server_params.signed_by(&server_key, &issuer).map_err(|e| PkiError::generate("server certificate", e))?;
+
+    // CA files go last: if anything before fails, the directory does not look initialised
+    // and `init_ca` can simply be run again.
+    write_atomic(&pki.server_key(), server_key.serialize_pem().as_bytes(), true)?;
+    write_atomic(&pki.server_cert(), server_cert.pem().as_bytes(), false)?;
+    let mut registry = Registry::default();
+    write_crl(&pki, &issuer, &mut registry)?;
+    save_registry(&pki, &registry)?;
+    write_atomic(&pki.ca_key(), ca_key_pem.as_bytes(), true)?;
+    write_atomic(&pki.ca_cert(), ca_cert.pem().as_bytes(), false)?;
+    tracing::info!(dir = %dir.display(), "initialised eStreamer Internal CA");
+    Ok(pki)
+}
+
+/// Registers a client: issues an RSA-2048 certificate for `host` (IP address or DNS name),
+/// valid about two years, and returns it with its key and the CA as a PKCS#12.
+///
+/// Without `password` a random 20-character alphanumeric one is generated. `Some("")` is an
+/// explicit empty password.
+pub fn add_client(dir: &Path, host: &str, password: Option<&str>) -> Result<IssuedClient, PkiError> {
+    let now = now();
+    issue_client(dir, host, password, now - BACKDATE, now + Duration::days(LEAF_VALIDITY_DAYS))
+}
+
+/// Like [`add_client`] with an explicit validity window (tests use it for expired
+/// certificates).
+pub fn issue_client(
+    dir: &Path,
+    host: &str,
+    password: Option<&str>,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> Result<IssuedClient, PkiError> {
+    let pki = PkiDir::new(dir);
+    let (ca_der, issuer) = load_ca(&pki)?;
+    let host = ClientHost::parse(host)?;
+    let host_text = host.to_string();
+
+    // RSA because that is what FMC issues (spec §1.7) and what eNcore-era tooling expects.
+    let key = KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
+        .map_err(|e| PkiError::generate(format!("RSA-2048 key for client {host_text}"), e))?;
+    let mut params = CertificateParams::default();
+    params.distinguished_name =
+        dn(&[(DnType::OrganizationName, CLIENT_ORGANIZATION), (DnType::CommonName, &host_text)]);
+    params.subject_alt_names = vec![host.san()?];
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    params.use_authority_key_identifier_extension = true;
+    let (serial, serial_hex) = random_serial();
+    params.serial_number = Some(serial);
+    params.not_before = not_before;
+    params.not_after = not_after;
+    let cert = params
+        .signed_by(&key, &issuer)
+        .map_err(|e| PkiError::generate(format!("certificate for client {host_text}"), e))?;
+
+    let (password, password_was_generated) = match password {
+        Some(p) => (p.to_owned(), false),
+        None => (generate_password(), true),
+    };
+    let pkcs12 = build_pkcs12(cert.der(), key.serialized_der(), &ca_der, &host_text, &password)?;
+
+    let mut registry = load_registry(&pki)?;
+    registry.clients.push(ClientRecord {
+        host: host_text.clone(),
+        serial_hex: serial_hex.clone(),
+        subject_cn: host_text.clone(),
+        issued_at: rfc3339(now()),
+        not_after: rfc3339(not_after),
+        revoked: false,
+        revoked_at: None,
+    });
+    save_registry(&pki, &registry)?;
+    tracing::info!(host = %host_text, serial = %serial_hex, "issued eStreamer client certificate");
+    Ok(IssuedClient { pkcs12, password, password_was_generated, serial_hex, host: host_text })
+}
+
+/// Revokes every non-revoked client whose host or serial (hex, colons and case ignored)
+/// matches, then rewrites the CRL. Returns how many were newly revoked (0 when all matches
+/// were already revoked); no match at all is [`PkiError::UnknownClient`].
+pub fn revoke_client(dir: &Path, host_or_serial: &str) -> Result<usize, PkiError> {
+    let pki = PkiDir::new(dir);
+    let (_, issuer) = load_ca(&pki)?;
+    let mut registry = load_registry(&pki)?;
+    let query = host_or_serial.trim();
+    let host_query = ClientHost::parse(query).ok().map(|h| h.to_string());
+    let serial_query = normalize_serial(query);
+    let now_text = rfc3339(now());
+    let mut matched = 0;
+    let mut revoked = 0;
+    for client in &mut registry.clients {
+        let host_match = host_query.as_deref() == Some(client.host.as_str());
+        let serial_match =
+            serial_query.as_deref().is_some_and(|s| normalize_serial(&client.serial_hex).as_deref() == Some(s));
+        if !(host_match || serial_match) {
+            continue;
+        }
+        matched += 1;
+        if !client.revoked {
+            client.revoked = true;
+            client.revoked_at = Some(now_text.clone());
+            revoked += 1;
+            tracing::info!(host = %client.host, serial = %client.serial_hex, "revoked client certificate");
+        }
+    }
+    if matched == 0 {
+        return Err(PkiError::UnknownClient { query: query.into(), path: pki.clients_registry() });
+    }
+    write_crl(&pki, &issuer, &mut registry)?;
+    save_registry(&pki, &registry)?;
+    Ok(revoked)
+}
+
+/// Lists every client ever issued from the PKI in `dir` (revoked ones included).
+pub fn list_clients(dir: &Path) -> Result<Vec<ClientRecord>, PkiError> {
+    let pki = PkiDir::new(dir);
+    pki.require(&[pki.ca_cert()])?;
+    Ok(load_registry(&pki)?.clients)
+}
+
+/// A client host: an IP address or a DNS name.
+enum ClientHost {
+    Ip(IpAddr),
+    Dns(String),
+}
+
+impl ClientHost {
+    fn parse(host: &str) -> Result<Self, PkiError> {
+        let h = host.trim();
+        let bad = |reason: &str| PkiError::InvalidHost { host: host.into(), reason: reason.into() };
+        if h.is_empty() {
+            return Err(bad("empty"));
+        }
+        // Accept "[::1]" as people copy it from URLs.
+        let unbracketed = h.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(h);
+        if let Ok(ip) = unbracketed.parse::<IpAddr>() {
+            // Stored as IPv4 when IPv4-mapped, because the server compares peers that way.
+            return Ok(ClientHost::Ip(normalize_ip(ip)));
+        }
+        let name = h.strip_suffix('.').unwrap_or(h).to_ascii_lowercase();
+        if name.len() > 253 {
+            return Err(bad("DNS name longer than 253 characters"));
+        }
+        for label in name.split('.') {
+            if label.is_empty() || label.len() > 63 {
+                return Err(bad("not an IP address, and a DNS label is empty or over 63 characters"));
+            }
+            if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                return Err(bad(
+                    "not an IP address, and a DNS name may only contain letters, digits, '-', '_' and '.'",
+                ));
+            }
+            if label.starts_with('-') || label.ends_with('-') {
+                return Err(bad("not an IP address, and a DNS label starts or ends with '-'"));
+            }
+        }
+        Ok(ClientHost::Dns(name))
+    }
+
+    fn san(&self) -> Result<SanType, PkiError> {
+        Ok(match self {
+            ClientHost::Ip(ip) => SanType::IpAddress(*ip),
+            ClientHost::Dns(name) => {
+                SanType::DnsName(name.clone().try_into().map_err(|e| PkiError::generate(format!("DNS SAN {name}"), e))?)
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for ClientHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientHost::Ip(ip) => write!(f, "{ip}"),
+            ClientHost::Dns(name) => f.write_str(name),
+        }
+    }
+}
+
+fn server_sans(ips: &[IpAddr], names: &[String]) -> Result<Vec<SanType>, PkiError> {
+    let mut sans = Vec::new();
+    if ips.is_empty() && names.is_empty() {
+        sans.push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        sans.push(SanType::IpAddress(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+        sans.push(dns_san("localhost")?);
+    }
+    sans.extend(ips.iter().map(|ip| SanType::IpAddress(*ip)));
+    for name in names {
+        sans.push(dns_san(name)?);
+    }
+    Ok(sans)
+}
+
+fn dns_san(name: &str) -> Result<SanType, PkiError> {
+    let ia5 = name.to_owned().try_into().map_err(|e| PkiError::generate(format!("server DNS SAN {name:?}"), e))?;
+    Ok(SanType::DnsName(ia5))
+}
+
+fn dn(parts: &[(DnType, &str)]) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    for (ty, value) in parts {
+        dn.push(ty.clone(), *value);
+    }
+    dn
+}
+
+/// Loads the CA certificate and an rcgen issuer (CA key + names) for signing.
+pub(crate) fn load_ca(pki: &PkiDir) -> Result<(CertificateDer<'static>, Issuer<'static, KeyPair>), PkiError> {
+    pki.require(&[pki.ca_cert(), pki.ca_key()])?;
+    let ca_der = read_certs(&pki.ca_cert())?.swap_remove(0);
+    let key_pem = read_text(&pki.ca_key(), "CA private key")?;
+    let key = KeyPair::from_pem(&key_pem).map_err(|e| PkiError::Pem {
+        what: "CA private key",
+        path: pki.ca_key(),
+        message: e.to_string(),
+    })?;
+    let issuer = Issuer::from_ca_cert_der(&ca_der, key).map_err(|e| PkiError::Certificate {
+        context: format!("CA certificate {}", pki.ca_cert().display()),
+        message: e.to_string(),
+    })?;
+    Ok((ca_der, issuer))
+}
+
+/// Writes a CRL listing every revoked client, with the next CRL number.
+fn write_crl(pki: &PkiDir, issuer: &Issuer<'_, KeyPair>, registry: &mut Registry) -> Result<(), PkiError> {
+    let now = now();
+    let mut revoked_certs = Vec::new();
+    for client in registry.clients.iter().filter(|c| c.revoked) {
+        let serial = hex_decode(&client.serial_hex).ok_or_else(|| PkiError::Registry {
+            path: pki.clients_registry(),
+            message: format!("serial {:?} of client {} is not hex", client.serial_hex, client.host),
+        })?;
+        let revocation_time =
+            client.revoked_at.as_deref().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()).unwrap_or(now);
+        revoked_certs.push(RevokedCertParams {
+            serial_number: SerialNumber::from_slice(&serial),
+            revocation_time,
+            reason_code: None,
+            invalidity_date: None,
+        });
+    }
+    registry.crl_number += 1;
+    let params = CertificateRevocationListParams {
+        this_update: now - BACKDATE,
+        // rustls does not enforce nextUpdate by default, but OpenSSL tools do; a long window
+        // keeps an untouched PKI usable for as long as its certificates are.
+        next_update: now + Duration::days(LEAF_VALIDITY_DAYS),
+        crl_number: SerialNumber::from(registry.crl_number),
+        issuing_distribution_point: None,
+        revoked_certs,
+        key_identifier_method: KeyIdMethod::Sha256,
+    };
+    let crl = params.signed_by(issuer).map_err(|e| PkiError::generate("certificate revocation list", e))?;
+    let pem = crl.pem().map_err(|e| PkiError::generate("certificate revocation list PEM", e))?;
+    write_atomic(&pki.crl(), pem.as_bytes(), false)
+}
+
+fn load_registry(pki: &PkiDir) -> Result<Registry, PkiError> {
+    let path = pki.clients_registry();
+    let data = match fs::read(&path) {
+        Ok(d) => d,
+        // A CA without a registry (hand-made or partly copied directory) simply has no clients yet.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Registry::default()),
+        Err(e) => return Err(PkiError::io(path, e)),
+    };
+    let reg: Registry =
+        serde_json::from_slice(&data).map_err(|e| PkiError::Registry { path: path.clone(), message: e.to_string() })?;
+    if reg.format != REGISTRY_FORMAT {
+        return Err(PkiError::Registry {
+            path,
+            message: format!("unsupported format {} (expected {REGISTRY_FORMAT})", reg.format),
+        });
+    }
+    Ok(reg)
+}
+
+fn save_registry(pki: &PkiDir, reg: &Registry) -> Result<(), PkiError> {
+    let mut json = serde_json::to_vec_pretty(reg)
+        .map_err(|e| PkiError::Registry { path: pki.clients_registry(), message: e.to_string() })?;
+    json.push(b'\n');
+    write_atomic(&pki.clients_registry(), &json, false)
+}
+
+/// Creates `dir` (and parents); a directory created here is made owner-only because it will
+/// hold private keys.
+fn create_private_dir(dir: &Path) -> Result<(), PkiError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir).map_err(|e| PkiError::io(dir, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| PkiError::io(dir, e))?;
+    }
+    Ok(())
+}
+
+/// A random positive 128-bit serial: RFC 5280 asks for unpredictable serials of at most 20
+/// octets. The top bit is cleared so the DER integer needs no sign byte, and bit 6 set so the
+/// hex form has no leading zero (the serial text in the registry is then canonical).
+fn random_serial() -> (SerialNumber, String) {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill(&mut bytes);
+    bytes[0] = (bytes[0] & 0x7f) | 0x40;
+    (SerialNumber::from_slice(&bytes), hex_encode(&bytes))
+}
+
+fn generate_password() -> String {
+    rand::rng().sample_iter(rand::distr::Alphanumeric).take(GENERATED_PASSWORD_LEN).map(char::from).collect()
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    let pairs = s.as_bytes().chunks_exact(2);
+    if !pairs.remainder().is_empty() {
+        return None;
+    }
+    pairs.map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()).collect()
+}
+
+/// Canonical serial text for comparisons: lowercase hex, no "0x", colons or leading zeros.
+fn normalize_serial(s: &str) -> Option<String> {
+    let s = s.trim();
+    let s = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    let hex: String = s.chars().filter(|c| *c != ':').map(|c| c.to_ascii_lowercase()).collect();
+    if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let trimmed = hex.trim_start_matches('0');
+    Some(if trimmed.is_empty() { "0" } else { trimmed }.to_owned())
+}
+
+fn now() -> OffsetDateTime {
+    // Whole seconds: certificates cannot carry fractions and the registry text stays tidy.
+    OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc())
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_parsing_normalises() {
+        assert_eq!(ClientHost::parse("10.1.2.3").unwrap().to_string(), "10.1.2.3");
+        assert_eq!(ClientHost::parse("::ffff:10.1.2.3").unwrap().to_string(), "10.1.2.3");
+        assert_eq!(ClientHost::parse("[2001:db8::1]").unwrap().to_string(), "2001:db8::1");
+        assert_eq!(ClientHost::parse("Siem.Example.COM.").unwrap().to_string(), "siem.example.com");
+        for bad in ["", "  ", "a b", "x..y", "-a.b", "h\u{e9}llo", "a/b"] {
+            assert!(ClientHost::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn serial_normalisation() {
+        assert_eq!(normalize_serial("0x00AB:cd").as_deref(), Some("abcd"));
+        assert_eq!(normalize_serial("10.0.0.1"), None);
+        assert_eq!(normalize_serial("000"), Some("0".into()));
+        assert_eq!(hex_decode("01ff"), Some(vec![1, 255]));
+        assert_eq!(hex_decode("1ff"), None);
+        let (serial, hex) = random_serial();
+        assert_eq!(hex.len(), 32);
+        assert_eq!(hex_decode(&hex).unwrap(), serial.to_bytes());
+        assert!(!hex.starts_with('0'));
+    }
+
+    #[test]
+    fn generated_passwords_are_alphanumeric_and_distinct() {
+        let a = generate_password();
+        let b = generate_password();
+        assert_eq!(a.len(), GENERATED_PASSWORD_LEN);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, b);
+    }
+}

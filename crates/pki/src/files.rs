@@ -1,0 +1,108 @@
+//! Small file helpers: atomic writes, private (0600) key files, PEM reading with good errors.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+
+use crate::PkiError;
+
+/// Writes `data` to `path` readable by the owner only (mode 0600 on unix), atomically.
+///
+/// Meant for private keys and PKCS#12 bundles; callers outside this crate (the CLI writing a
+/// freshly issued PKCS#12) use it so that secrets never exist world-readable, even briefly.
+pub fn write_secret_file(path: &Path, data: &[u8]) -> Result<(), PkiError> {
+    write_atomic(path, data, true)
+}
+
+/// Writes `data` to `path` via a temporary file and rename, so that a crash never leaves a
+/// half-written certificate or registry behind.
+pub(crate) fn write_atomic(path: &Path, data: &[u8], secret: bool) -> Result<(), PkiError> {
+    let tmp = tmp_path(path);
+    let result = (|| {
+        let mut opts = fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(if secret { 0o600 } else { 0o644 });
+        }
+        let mut f = opts.open(&tmp)?;
+        // `mode` only applies when the file is created; a stale temp file from a crash could
+        // have other permissions, so set them explicitly too.
+        #[cfg(unix)]
+        if secret {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(fs::Permissions::from_mode(0o600))?;
+        }
+        f.write_all(data)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        PkiError::io(path, e)
+    })
+}
+
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// Reads a whole file, naming it in the error.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, PkiError> {
+    fs::read(path).map_err(|e| PkiError::io(path, e))
+}
+
+/// Reads every certificate in a PEM file; an empty result is an error.
+pub(crate) fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PkiError> {
+    let data = read(path)?;
+    let certs = CertificateDer::pem_slice_iter(&data).collect::<Result<Vec<_>, _>>().map_err(|e| PkiError::Pem {
+        what: "certificate",
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    if certs.is_empty() {
+        return Err(PkiError::Pem {
+            what: "certificate",
+            path: path.into(),
+            message: "no CERTIFICATE block found".into(),
+        });
+    }
+    Ok(certs)
+}
+
+/// Reads the first private key (PKCS#8, PKCS#1 or SEC1) in a PEM file.
+pub(crate) fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, PkiError> {
+    let data = read(path)?;
+    PrivateKeyDer::from_pem_slice(&data).map_err(|e| PkiError::Pem {
+        what: "private key",
+        path: path.into(),
+        message: e.to_string(),
+    })
+}
+
+/// Reads every CRL in a PEM file.
+pub(crate) fn read_crls(path: &Path) -> Result<Vec<CertificateRevocationListDer<'static>>, PkiError> {
+    let data = read(path)?;
+    CertificateRevocationListDer::pem_slice_iter(&data).collect::<Result<Vec<_>, _>>().map_err(|e| PkiError::Pem {
+        what: "CRL",
+        path: path.into(),
+        message: e.to_string(),
+    })
+}
+
+/// Reads a PEM file as UTF-8 text (for rcgen, which parses PEM strings itself).
+pub(crate) fn read_text(path: &Path, what: &'static str) -> Result<String, PkiError> {
+    let data = read(path)?;
+    String::from_utf8(data).map_err(|_| PkiError::Pem {
+        what,
+        path: path.into(),
+        message: "file is not UTF-8 text".into(),
+    })
+}

@@ -1,0 +1,39 @@
+//! eStreamer PKI: the server's *Internal CA*, client registration (password-protected
+//! PKCS#12 bundles that OpenSSL and eNcore can read), a revocation list, rustls
+//! configurations for both ends and the server's post-handshake identity policy.
+//!
+//! Everything here works on files and bytes; nothing opens a socket (see ARCHITECTURE.md).
+//!
+//! Layout of a PKI directory (see [`PkiDir`]):
+//!
+//! | file | content |
+//! |---|---|
+//! | `ca-cert.pem` | Internal CA certificate (self-signed, ECDSA P-256, 10 years) |
+//! | `ca-key.pem` | CA private key, PKCS#8, mode 0600 |
+//! | `server-cert.pem` | server certificate (ECDSA P-256, serverAuth, ~2 years) |
+//! | `server-key.pem` | server private key, PKCS#8, mode 0600 |
+//! | `clients.json` | registry of issued client certificates |
+//! | `crl.pem` | CRL signed by the CA listing revoked clients (always present) |
+
+#![warn(missing_docs)]
+
+mod ca;
+mod error;
+mod files;
+mod identity;
+mod p12;
+pub mod testing;
+mod tls;
+
+pub use ca::{
+    add_client, init_ca, issue_client, list_clients, revoke_client, ClientRecord, IssuedClient, PkiDir, CA_COMMON_NAME,
+    CLIENT_ORGANIZATION,
+};
+pub use error::PkiError;
+pub use files::write_secret_file;
+pub use identity::{check_peer, normalize_ip, peer_identity, IdentityPolicy, PeerIdentity};
+pub use p12::{load_pem_identity, load_pkcs12, load_pkcs12_file, ClientIdentity};
+pub use tls::{client_config, server_config, ClientTlsOptions, NoServerVerification, ServerTlsOptions};
+
+/// Re-export so that callers build `CertificateDer`/`PrivateKeyDer` with the same version.
+pub use rustls_pki_types as pki_types;
