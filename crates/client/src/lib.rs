@@ -174,7 +174,11 @@ fn split_host_port(s: &str) -> Option<(String, u16)> {
 /// Connect, stream and write records to `sink` until `max_events`, `idle_exit`, the server
 /// closing, or `shutdown`. The bookmark is saved after the sink was flushed, so it never runs
 /// ahead of the output.
-pub async fn run(opts: &ClientOptions, sink: &mut dyn Sink, shutdown: CancellationToken) -> Result<ClientSummary, ClientError> {
+pub async fn run(
+    opts: &ClientOptions,
+    sink: &mut dyn Sink,
+    shutdown: CancellationToken,
+) -> Result<ClientSummary, ClientError> {
     let server = opts.server.clone();
     let (host, port) = split_host_port(&server).ok_or_else(|| ClientError::Address(server.clone()))?;
     let bookmark = match (&opts.bookmark, opts.start) {
@@ -219,6 +223,7 @@ pub async fn run(opts: &ClientOptions, sink: &mut dyn Sink, shutdown: Cancellati
     let mut warned: HashSet<(u32, IssueKind)> = HashSet::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut received_any = false;
+    let mut last_record = tokio::time::Instant::now();
     let io = |source| ClientError::Io { server: server.clone(), source };
 
     let result: Result<(), ClientError> = async {
@@ -238,6 +243,7 @@ pub async fn run(opts: &ClientOptions, sink: &mut dyn Sink, shutdown: Cancellati
                         }
                         sink.write_record(&d.value).map_err(ClientError::Output)?;
                         sum.records += 1;
+                        last_record = tokio::time::Instant::now();
                         *sum.by_type.entry(ed.record_type).or_default() += 1;
                         let is_meta = record_def(ed.record_type).is_none_or(|r| r.family == Family::Metadata);
                         if !is_meta {
@@ -278,12 +284,18 @@ pub async fn run(opts: &ClientOptions, sink: &mut dyn Sink, shutdown: Cancellati
             if done {
                 return Ok(());
             }
-            let idle = opts.idle_exit.unwrap_or(Duration::from_secs(u64::MAX / 4));
+            // Idle means "no record", not "no bytes": keepalives do not keep a client alive.
+            let read = async {
+                match opts.idle_exit {
+                    Some(idle) => tokio::time::timeout_at(last_record + idle, rd.read(&mut buf)).await,
+                    None => Ok(rd.read(&mut buf).await),
+                }
+            };
             tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),
-                r = tokio::time::timeout(idle, rd.read(&mut buf)) => match r {
+                r = read => match r {
                     Err(_) => {
-                        info!(secs = idle.as_secs_f64(), "nothing received for the idle limit; stopping");
+                        info!("no record for the idle limit; stopping");
                         return Ok(());
                     }
                     Ok(Ok(0)) if !received_any => return Err(ClientError::ClosedEarly { server: server.clone() }),
@@ -295,7 +307,12 @@ pub async fn run(opts: &ClientOptions, sink: &mut dyn Sink, shutdown: Cancellati
                         received_any = true;
                         session.receive(&buf[..n]).map_err(|source| ClientError::Protocol { server: server.clone(), source })?;
                     }
-                    Ok(Err(e)) if !received_any => return Err(ClientError::Tls { server: server.clone(), reason: e.to_string() }),
+                    // Before any byte arrived, a reset or a close without close_notify is the
+                    // server refusing us after the handshake, like a plain close.
+                    Ok(Err(e)) if !received_any => {
+                        debug!(error = %e, "connection ended before any message");
+                        return Err(ClientError::ClosedEarly { server: server.clone() });
+                    }
                     Ok(Err(e)) => return Err(io(e)),
                 },
             }

@@ -1,1 +1,214 @@
-//! placeholder
+//! A synthetic eStreamer sensor: a small, consistent world and realistic event mixes,
+//! deterministic by seed.
+//!
+//! # The world ([`World::new`])
+//!
+//! 2–3 managed devices (record 123) with inside/outside/DMZ interfaces (116) in three global
+//! security zones (115); two access-control policies (117, and 145 per device) with eight
+//! rules each (119) and the rule actions (120); two intrusion policies (118), a network
+//! analysis policy (700) and a file policy (530); priorities (4), classifications (67) and
+//! sixteen Snort rules (66); application protocols (63), client applications (55) and web
+//! applications (109); identity users (98); countries (520); URL categories and reputations
+//! (121/122); file types (510, and the same ids as AMP file types 131); extra-data types (111:
+//! 2 "XFF Client (Ipv6)", 9 "HTTP URI"); the AMP cloud (127), malware event types, subtypes and
+//! detector types (128/129/130); IOC names (161); DNS record and response types (320/321).
+//! Hosts: per device 6–10 workstations (about a quarter IPv6, each with a logged-in user) and
+//! DMZ servers (domain controller, file server; the first device also a web server, a mail
+//! relay and a jump host); outside: web sites (some also IPv6), a few known-bad sites,
+//! resolvers, NTP and mail servers, scanners and web visitors, with documentation addresses
+//! (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) and a country each.
+//!
+//! [`World::metadata_records`] returns all of it as metadata records. Each carries a
+//! `meta_key`, the identity of the entry (big-endian): id (u32) for id/length/name records and
+//! 4, 67, 98, 111 (type), 161, 320, 321; UUID for 115–118, 127, 530, 700; UUID + rule id (u32)
+//! for 119; sensor id (u32) + UUID for 145; generator id + rule id (u32 each) for 66; country
+//! code (u16) for 520.
+//!
+//! # Events ([`World::events`])
+//!
+//! One step produces one *primary* event, chosen with the weights in [`MIX`]: connection 50%
+//! (71, S1 174), intrusion 20% (400, S2 85), file 10% (500, or 502 for a malware disposition,
+//! S2 79), malware 5% (125, S2 80), discovery 10% (10 new host with a minimal S1 139 profile,
+//! 13 new network protocol, 14 new transport protocol, 19 host timeout), user login 5% (95,
+//! S1 167). Every intrusion event is followed by its packet (2: an Ethernet/IPv4 or IPv6/TCP
+//! or UDP frame with valid checksums), for HTTP signatures usually by extra data 110 type 9
+//! (the URI) and for some proxied attacks by 110 type 2 (16-byte original client address),
+//! and for (potentially) vulnerable targets by an impact alert (9). **`count` counts primary
+//! events only**: the packet, extra data and impact alert attached to an intrusion event come
+//! on top, so an intrusion is never cut off from its packet.
+//!
+//! Intrusion, file and malware events refer to a connection event generated earlier (same
+//! device, `connectionTimestamp` = the connection's `firstPacketTimestamp`, instance and
+//! counter), and copy its addresses, ports, applications, user, rule, zones and interfaces;
+//! when no fitting connection exists yet a connection event is generated instead. An id
+//! value of 0 means "none" (no user, no web application, internal address without country,
+//! no IOC), as on a real sensor; every non-zero id is defined by a metadata record.
+//!
+//! Time starts at [`World::clock`]: by default 1 750 000 000 plus up to a day derived from the
+//! seed (see [`World::with_start_time`]), and advances by a uniform random gap with a mean of
+//! 50 ms per primary event ([`World::set_mean_interval_us`]). The archival timestamp is not
+//! part of a record body: the store assigns it.
+//!
+//! # Determinism
+//!
+//! Everything comes from a hand-rolled SplitMix64 generator with integer arithmetic only, so
+//! the same seed (and start time) gives the same bytes on every platform and release.
+
+#![recursion_limit = "256"]
+
+mod encode;
+mod events;
+mod packet;
+mod rng;
+mod world;
+
+use std::collections::BTreeMap;
+
+use estreamer_store::{Store, StoreError};
+use estreamer_wire::WireError;
+
+pub use events::{EventKind, Events, MIX};
+pub use world::{AcPolicy, AcRule, Device, Host, Named, SnortRule, User, World};
+
+/// One generated record: its type, its body (what follows the record header on the wire) and,
+/// for metadata, the identity of the entry it describes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenRecord {
+    /// eStreamer record type.
+    pub record_type: u32,
+    /// Record body bytes.
+    pub body: Vec<u8>,
+    /// For metadata records, the key of the entry (see the crate docs); `None` for events.
+    pub meta_key: Option<Vec<u8>>,
+}
+
+/// Everything that can go wrong while generating or storing records.
+#[derive(Debug, thiserror::Error)]
+pub enum SensorError {
+    /// The wire schema rejected a generated record (a bug in this crate).
+    #[error("cannot encode {what} (record type {record_type}): {source}")]
+    Encode {
+        /// Record type being built.
+        record_type: u32,
+        /// What was being built.
+        what: &'static str,
+        /// The wire error.
+        #[source]
+        source: WireError,
+    },
+    /// The store refused a write.
+    #[error("store: {what}: {source}")]
+    Store {
+        /// What was being written.
+        what: String,
+        /// The store error.
+        #[source]
+        source: StoreError,
+    },
+}
+
+/// What [`write_to_store`] wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SensorSummary {
+    /// Seed of the world.
+    pub seed: u64,
+    /// Metadata records (each appended to the log and put in the metadata table).
+    pub metadata_records: usize,
+    /// Primary events generated.
+    pub events: usize,
+    /// Event records appended (primary events plus attached packets, extra data, impact alerts).
+    pub event_records: usize,
+    /// Records appended per record type (metadata and events).
+    pub by_type: BTreeMap<u32, usize>,
+    /// Sequence number of the first record appended.
+    pub first_seq: Option<u64>,
+    /// Sequence number of the last record appended.
+    pub last_seq: Option<u64>,
+    /// Event time (UNIX seconds) of the first and last primary event.
+    pub event_time_span: Option<(u32, u32)>,
+}
+
+/// Records per `append_batch` call.
+pub const BATCH: usize = 256;
+
+/// Build the world for `seed` and write it to `store`: see [`write_world_to_store`].
+pub fn write_to_store(store: &Store, seed: u64, count: usize) -> Result<SensorSummary, SensorError> {
+    let mut world = World::new(seed);
+    write_world_to_store(store, &mut world, count)
+}
+
+/// Write `world`'s metadata and then `count` primary events to `store`.
+///
+/// Metadata records are first appended to the log (one batch), so that a client reading from
+/// the oldest record receives them before the events that use them, and then put in the
+/// metadata table. Events follow in batches of [`BATCH`] records (one fsync each).
+pub fn write_world_to_store(store: &Store, world: &mut World, count: usize) -> Result<SensorSummary, SensorError> {
+    let mut summary = SensorSummary { seed: world.seed(), ..SensorSummary::default() };
+    let meta = world.try_metadata_records()?;
+    // Archival time = when the event reached the store; for a sensor writing history that is
+    // the event's own time, so resuming by archival timestamp works as on a real FMC.
+    let t0 = world.clock();
+    let batch: Vec<(u32, u32, &[u8])> = meta.iter().map(|r| (r.record_type, t0, r.body.as_slice())).collect();
+    let appended = store
+        .append_batch_at(&batch)
+        .map_err(|source| SensorError::Store { what: format!("append {} metadata records", meta.len()), source })?;
+    note_seqs(&mut summary, appended.iter().map(|a| a.seq));
+    for r in &meta {
+        let key = r.meta_key.as_deref().unwrap_or_default();
+        store.put_metadata(r.record_type, key, &r.body).map_err(|source| SensorError::Store {
+            what: format!("put metadata record type {}", r.record_type),
+            source,
+        })?;
+        *summary.by_type.entry(r.record_type).or_default() += 1;
+    }
+    summary.metadata_records = meta.len();
+    tracing::debug!(seed = summary.seed, records = meta.len(), "sensor metadata written");
+
+    let mut pending: Vec<(GenRecord, u32)> = Vec::with_capacity(BATCH + 4);
+    let mut first_time = None;
+    for _ in 0..count {
+        let group = world.try_next_event()?;
+        first_time.get_or_insert(world.clock());
+        summary.events += 1;
+        let t = world.clock();
+        pending.extend(group.into_iter().map(|r| (r, t)));
+        if pending.len() >= BATCH {
+            flush(store, &mut pending, &mut summary)?;
+        }
+    }
+    flush(store, &mut pending, &mut summary)?;
+    if let Some(t0) = first_time {
+        summary.event_time_span = Some((t0, world.clock()));
+    }
+    tracing::debug!(
+        seed = summary.seed,
+        events = summary.events,
+        records = summary.event_records,
+        "sensor events written"
+    );
+    Ok(summary)
+}
+
+fn note_seqs(summary: &mut SensorSummary, seqs: impl Iterator<Item = u64>) {
+    for s in seqs {
+        summary.first_seq.get_or_insert(s);
+        summary.last_seq = Some(s);
+    }
+}
+
+fn flush(store: &Store, pending: &mut Vec<(GenRecord, u32)>, summary: &mut SensorSummary) -> Result<(), SensorError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let batch: Vec<(u32, u32, &[u8])> = pending.iter().map(|(r, t)| (r.record_type, *t, r.body.as_slice())).collect();
+    let appended = store
+        .append_batch_at(&batch)
+        .map_err(|source| SensorError::Store { what: format!("append {} event records", batch.len()), source })?;
+    note_seqs(summary, appended.iter().map(|a| a.seq));
+    for (r, _) in pending.iter() {
+        *summary.by_type.entry(r.record_type).or_default() += 1;
+    }
+    summary.event_records += pending.len();
+    pending.clear();
+    Ok(())
+}

@@ -5,6 +5,7 @@
 //! bind port 0 on 127.0.0.1 and the CLI binds 8302. Tokio code here only moves bytes; every
 //! protocol decision is made by the session state machine.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -295,6 +296,11 @@ impl Conn {
     }
 }
 
+fn is_metadata(record_type: u32) -> bool {
+    estreamer_wire::schema::record_def(record_type)
+        .is_some_and(|d| d.family == estreamer_wire::schema::Family::Metadata)
+}
+
 async fn recv_feed(feed: &mut Option<mpsc::Receiver<Feed>>) -> Option<Feed> {
     match feed {
         Some(rx) => rx.recv().await,
@@ -310,6 +316,8 @@ async fn feed(
     tx: &mpsc::Sender<Feed>,
     stop: CancellationToken,
 ) -> Result<(), ServerError> {
+    // Metadata already sent from the snapshot is not sent again when the log replays it.
+    let mut sent_meta: HashSet<(u32, Vec<u8>)> = HashSet::new();
     if sub.metadata() {
         let s = store.clone();
         let meta = tokio::task::spawn_blocking(move || s.metadata()).await.expect("metadata read task")?;
@@ -318,6 +326,7 @@ async fn feed(
             .into_iter()
             .map(|m| StoredRecord { seq: 0, archive_ts: 0, record_type: m.record_type, body: m.body })
             .collect();
+        sent_meta.extend(recs.iter().map(|r| (r.record_type, r.body.clone())));
         for chunk in recs.chunks(batch.max(1)) {
             if tx.send(Feed::Records(chunk.to_vec())).await.is_err() {
                 return Ok(());
@@ -336,8 +345,11 @@ async fn feed(
         .await
         .expect("store read task");
         cursor = c;
-        let recs = res?;
+        let mut recs = res?;
         let full = recs.len() >= batch;
+        if !sent_meta.is_empty() {
+            recs.retain(|r| !(is_metadata(r.record_type) && sent_meta.remove(&(r.record_type, r.body.clone()))));
+        }
         if !recs.is_empty() {
             caught_up_sent = false;
             if tx.send(Feed::Records(recs)).await.is_err() {

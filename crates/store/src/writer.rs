@@ -117,6 +117,14 @@ impl Store {
         self.write(&items)
     }
 
+    /// Like [`Store::append_batch`] with an explicit archival timestamp per record (replays,
+    /// sensors writing history); each is clamped up to keep the log monotone.
+    pub fn append_batch_at(&self, items: &[(u32, u32, &[u8])]) -> Result<Vec<Appended>> {
+        let items: Vec<Item<'_>> =
+            items.iter().map(|&(record_type, ts, body)| Item { record_type, ts: Some(ts), body }).collect();
+        self.write(&items)
+    }
+
     /// Stores `body` as the latest value for (`record_type`, `key`), durably.
     pub fn put_metadata(&self, record_type: u32, key: &[u8], body: &[u8]) -> Result<()> {
         check_len("metadata key", key.len(), MAX_META_KEY_BYTES)?;

@@ -8,8 +8,8 @@
 use std::collections::VecDeque;
 
 use crate::message::{
-    check, flags, Bundle, ErrorMessage, EventData, EventSpec, EventStreamRequest, HostRequest, Message, StreamingService,
-    DEFAULT_MAX_MESSAGE, HEADER_LEN, NULL_MESSAGE, SERVICE_EVENT_STREAM,
+    check, flags, Bundle, ErrorMessage, EventData, EventSpec, EventStreamRequest, HostRequest, Message,
+    StreamingService, DEFAULT_MAX_MESSAGE, HEADER_LEN, NULL_MESSAGE, SERVICE_EVENT_STREAM,
 };
 use crate::schema::{blocks, record_def, BlockDef, Family};
 use crate::walk::{decode_record, encode_record_body, RecordHead};
@@ -107,7 +107,10 @@ impl Subscription {
             table.iter().find(|(max, _)| v <= *max).or(table.last()).map(|(_, b)| *b)
         };
         match record_type {
-            400 => pick(self.version_of(codes::INTRUSION)?, &[(9, &blocks::S2_60), (10, &blocks::S2_81), (11, &blocks::S2_85)]),
+            400 => pick(
+                self.version_of(codes::INTRUSION)?,
+                &[(9, &blocks::S2_60), (10, &blocks::S2_81), (11, &blocks::S2_85)],
+            ),
             71 => pick(
                 self.version_of(codes::CONNECTION)?,
                 &[(14, &blocks::S1_163), (15, &blocks::S1_169), (16, &blocks::S1_171), (17, &blocks::S1_174)],
@@ -374,7 +377,8 @@ impl ServerSession {
                 }
                 self.pending_bytes += ed.payload_len() + 8;
                 self.pending.push(ed);
-                if self.pending_bytes >= self.cfg.bundle_max_bytes || self.pending.len() >= self.cfg.bundle_max_records {
+                if self.pending_bytes >= self.cfg.bundle_max_bytes || self.pending.len() >= self.cfg.bundle_max_records
+                {
                     self.flush(now);
                 }
             }
@@ -392,7 +396,10 @@ impl ServerSession {
         let items = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
         self.unacked += 1;
-        self.queue(Message::Bundle(Bundle { connection_id: self.cfg.connection_id, sequence: self.sequence, items }), now);
+        self.queue(
+            Message::Bundle(Bundle { connection_id: self.cfg.connection_id, sequence: self.sequence, items }),
+            now,
+        );
     }
 
     /// Keepalives, answer deadlines and bundle linger.
@@ -530,7 +537,10 @@ pub struct ClientSession {
 impl ClientSession {
     /// New session; the Event Stream Request is queued for sending.
     pub fn new(cfg: ClientConfig) -> Self {
-        let req = Message::EventStreamRequest(EventStreamRequest { initial_timestamp: cfg.initial_timestamp, flags: cfg.flags });
+        let req = Message::EventStreamRequest(EventStreamRequest {
+            initial_timestamp: cfg.initial_timestamp,
+            flags: cfg.flags,
+        });
         let mut tx = VecDeque::new();
         tx.push_back(req.to_bytes().expect("request encodes"));
         ClientSession { cfg, rx: Vec::new(), tx, queue: VecDeque::new(), requested_streaming: false, bundles: 0 }
@@ -586,16 +596,25 @@ impl ClientSession {
                     Message::Error(e) => self.event(ClientEvent::ServerError(e)),
                     Message::StreamingInformation(list) => {
                         if !list.iter().any(|s| s.service == SERVICE_EVENT_STREAM) {
-                            return Err(WireError::Unexpected { msg_type: m_type(2051), state: "no event service (6667) advertised" });
+                            return Err(WireError::Unexpected {
+                                msg_type: m_type(2051),
+                                state: "no event service (6667) advertised",
+                            });
                         }
                         if !self.requested_streaming {
                             self.requested_streaming = true;
-                            let req = StreamingService::request(self.cfg.flags, self.cfg.initial_timestamp, self.cfg.events.clone());
+                            let req = StreamingService::request(
+                                self.cfg.flags,
+                                self.cfg.initial_timestamp,
+                                self.cfg.events.clone(),
+                            );
                             self.tx.push_back(Message::StreamingRequest(req).to_bytes()?);
                         }
                         self.event(ClientEvent::StreamingInformation(list));
                     }
-                    m @ (Message::SingleHostData(_) | Message::MultipleHostData(_)) => self.event(ClientEvent::HostData(m)),
+                    m @ (Message::SingleHostData(_) | Message::MultipleHostData(_)) => {
+                        self.event(ClientEvent::HostData(m))
+                    }
                     other => self.event(ClientEvent::Unknown(other.msg_type().code())),
                 }
                 self.ack(false);

@@ -310,7 +310,11 @@ impl Dec<'_> {
 
 /// Encode a record object's body with the catalog layout. `version` forces the block version
 /// used for a record whose layout is chosen by version (conversion); `None` keeps the value's.
-pub fn encode_record_body(record_type: u32, value: &Obj, version: Option<&'static BlockDef>) -> Result<Vec<u8>, WireError> {
+pub fn encode_record_body(
+    record_type: u32,
+    value: &Obj,
+    version: Option<&'static BlockDef>,
+) -> Result<Vec<u8>, WireError> {
     let mut out = Vec::with_capacity(256);
     match record_def(record_type) {
         Some(def) => enc_fields(def.body, value, &mut out, version)?,
@@ -333,13 +337,18 @@ fn int_of(obj: &Obj, key: &str) -> u64 {
     obj.get_u(key).unwrap_or(0)
 }
 
-fn put_len(out: &mut Vec<u8>, at: usize, len: usize, record_type_hint: &'static str) -> Result<(), WireError> {
+fn put_len(out: &mut [u8], at: usize, len: usize, record_type_hint: &'static str) -> Result<(), WireError> {
     let n = u32::try_from(len).map_err(|_| WireError::TooLong { what: record_type_hint, len })?;
     out[at..at + 4].copy_from_slice(&n.to_be_bytes());
     Ok(())
 }
 
-fn enc_fields(fields: &[Field], obj: &Obj, out: &mut Vec<u8>, version: Option<&'static BlockDef>) -> Result<(), WireError> {
+fn enc_fields(
+    fields: &[Field],
+    obj: &Obj,
+    out: &mut Vec<u8>,
+    version: Option<&'static BlockDef>,
+) -> Result<(), WireError> {
     for field in fields {
         if let Some(c) = field.cond {
             // A value without the flag word but with the optional field means "present".
@@ -437,9 +446,7 @@ fn enc_fields(fields: &[Field], obj: &Obj, out: &mut Vec<u8>, version: Option<&'
             }
             Ty::Choice(choice) => {
                 let def = version.unwrap_or_else(|| {
-                    obj.get_u("blockType")
-                        .and_then(|n| choice.find(n as u32))
-                        .unwrap_or(choice.default)
+                    obj.get_u("blockType").and_then(|n| choice.find(n as u32)).unwrap_or(choice.default)
                 });
                 enc_block(def, obj, out, Some(def.number))?;
             }
@@ -470,7 +477,8 @@ fn enc_block(def: &'static BlockDef, obj: &Obj, out: &mut Vec<u8>, number: Optio
 pub fn record_from_json(json: &serde_json::Value) -> Result<(RecordHead, Obj), WireError> {
     let m = json.as_object().ok_or(WireError::Json { what: "record is not a JSON object".into() })?;
     let num = |k: &str| m.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
-    let record_type = u32::try_from(num("recordType")).map_err(|_| WireError::Json { what: "recordType out of range".into() })?;
+    let record_type =
+        u32::try_from(num("recordType")).map_err(|_| WireError::Json { what: "recordType out of range".into() })?;
     let head = RecordHead { record_type, archive_ts: num("archiveTimestamp") as u32, checksum: num("checksum") as u32 };
     let mut obj = Obj::new();
     for k in ["recordType", "recordLength", "archiveTimestamp", "checksum", "blockType"] {

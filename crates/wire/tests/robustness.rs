@@ -83,7 +83,10 @@ proptest! {
 
 fn corpus() -> Vec<Vec<u8>> {
     let mut out = vec![];
-    for dir in [concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus"), concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors")] {
+    for dir in [
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors"),
+    ] {
         if let Ok(rd) = std::fs::read_dir(dir) {
             for e in rd.flatten() {
                 if e.path().extension().is_some_and(|x| x == "bin") {

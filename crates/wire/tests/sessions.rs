@@ -77,7 +77,11 @@ fn legacy_request_is_answered_at_once_and_streams_event_data() {
     let body = intrusion_body();
     s.push_record(OutRecord { record_type: 400, archive_ts: 5, body: &body }, 1);
     let m = drain(&mut s);
-    assert_eq!(m, vec![Message::EventData(EventData { record_type: 400, archive: None, body })], "no bit 23: short header");
+    assert_eq!(
+        m,
+        vec![Message::EventData(EventData { record_type: 400, archive: None, body })],
+        "no bit 23: short header"
+    );
 }
 const TIMESTAMP_NOW_: u32 = 0xFFFF_FFFF;
 
@@ -86,7 +90,11 @@ fn window_limits_unacked_bundles_and_any_null_acks() {
     let cfg = ServerConfig { window: 2, bundle_max_records: 1, ..Default::default() };
     let mut s = ServerSession::new(cfg, 0);
     s.receive(&req(0, flags::EXTENDED | flags::INTRUSION), 0).unwrap();
-    let sr = Message::StreamingRequest(estreamer_wire::message::StreamingService::request(0, 0, vec![EventSpec { version: 11, code: 12 }]));
+    let sr = Message::StreamingRequest(estreamer_wire::message::StreamingService::request(
+        0,
+        0,
+        vec![EventSpec { version: 11, code: 12 }],
+    ));
     s.receive(&sr.to_bytes().unwrap(), 0).unwrap();
     drain(&mut s);
     let body = intrusion_body();
@@ -187,7 +195,11 @@ fn client_skips_a_corrupt_record_inside_a_bundle() {
 fn server_converts_to_the_requested_block_version() {
     let mut s = ServerSession::new(ServerConfig::default(), 0);
     s.receive(&req(0, flags::EXTENDED | flags::ARCHIVE_TIMESTAMP), 0).unwrap();
-    let sr = Message::StreamingRequest(estreamer_wire::message::StreamingService::request(0, 0, vec![EventSpec { version: 9, code: 12 }]));
+    let sr = Message::StreamingRequest(estreamer_wire::message::StreamingService::request(
+        0,
+        0,
+        vec![EventSpec { version: 9, code: 12 }],
+    ));
     s.receive(&sr.to_bytes().unwrap(), 0).unwrap();
     drain(&mut s);
     s.push_record(OutRecord { record_type: 400, archive_ts: 1, body: &intrusion_body() }, 0);

@@ -61,7 +61,8 @@ impl Bundle {
         out.extend_from_slice(&self.sequence.to_be_bytes());
         for item in &self.items {
             out.extend_from_slice(&ITEM_EVENT_DATA.to_be_bytes());
-            let len = u32::try_from(item.payload_len()).map_err(|_| WireError::TooLong { what: "bundle item", len: item.payload_len() })?;
+            let len = u32::try_from(item.payload_len())
+                .map_err(|_| WireError::TooLong { what: "bundle item", len: item.payload_len() })?;
             out.extend_from_slice(&len.to_be_bytes());
             item.write_body(out)?;
         }

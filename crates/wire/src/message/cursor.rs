@@ -57,7 +57,11 @@ impl<'a> Reader<'a> {
     /// Error if bytes are left over.
     pub fn finish(&self) -> Result<(), WireError> {
         if self.remaining() != 0 {
-            return Err(WireError::TrailingBytes { msg_type: self.msg_type, offset: self.pos, count: self.remaining() });
+            return Err(WireError::TrailingBytes {
+                msg_type: self.msg_type,
+                offset: self.pos,
+                count: self.remaining(),
+            });
         }
         Ok(())
     }

@@ -31,7 +31,8 @@ impl ErrorMessage {
     }
 
     pub(crate) fn write(&self, out: &mut Vec<u8>) -> Result<(), WireError> {
-        let n = u16::try_from(self.text.len()).map_err(|_| WireError::TooLong { what: "error text", len: self.text.len() })?;
+        let n = u16::try_from(self.text.len())
+            .map_err(|_| WireError::TooLong { what: "error text", len: self.text.len() })?;
         out.extend_from_slice(&self.code.to_be_bytes());
         out.extend_from_slice(&n.to_be_bytes());
         out.extend_from_slice(&self.text);

@@ -63,7 +63,8 @@ impl EventData {
 
     /// Append record header + body.
     pub fn write_body(&self, out: &mut Vec<u8>) -> Result<(), WireError> {
-        let len = u32::try_from(self.body.len()).map_err(|_| WireError::TooLong { what: "record", len: self.body.len() })?;
+        let len =
+            u32::try_from(self.body.len()).map_err(|_| WireError::TooLong { what: "record", len: self.body.len() })?;
         out.extend_from_slice(&self.record_type.to_be_bytes());
         out.extend_from_slice(&len.to_be_bytes());
         if let Some((ts, reserved)) = self.archive {

@@ -194,7 +194,11 @@ impl Message {
         let h = Header::parse(h.try_into().expect("8 bytes"));
         let body = &frame[HEADER_LEN..];
         if body.len() != h.length as usize {
-            return Err(WireError::LengthMismatch { msg_type: h.msg_type.code(), declared: h.length, actual: body.len() });
+            return Err(WireError::LengthMismatch {
+                msg_type: h.msg_type.code(),
+                declared: h.length,
+                actual: body.len(),
+            });
         }
         let code = h.msg_type.code();
         let mut r = Reader::new(body, code);
@@ -207,7 +211,9 @@ impl Message {
             MessageType::SingleHostData => Message::SingleHostData(HostData::read(&mut r)?),
             MessageType::MultipleHostData => Message::MultipleHostData(HostData::read(&mut r)?),
             MessageType::StreamingRequest => Message::StreamingRequest(StreamingService::read_request(&mut r)?),
-            MessageType::StreamingInformation => Message::StreamingInformation(StreamingService::read_information(&mut r)?),
+            MessageType::StreamingInformation => {
+                Message::StreamingInformation(StreamingService::read_information(&mut r)?)
+            }
             MessageType::MessageBundle => Message::Bundle(Bundle::read(&mut r)?),
             MessageType::Unknown(n) => Message::Unknown { msg_type: n, body: body.to_vec() },
         };

@@ -87,7 +87,13 @@ impl StreamingService {
             let service_length = r.u32("service length")?;
             let body = r.bytes(service_length as usize, "service body")?;
             let word = |i: usize| body.get(i..i + 4).map(|b| u32::from_be_bytes(b.try_into().expect("4"))).unwrap_or(0);
-            out.push(StreamingService { service, service_length, flags: word(0), initial_timestamp: word(4), events: Vec::new() });
+            out.push(StreamingService {
+                service,
+                service_length,
+                flags: word(0),
+                initial_timestamp: word(4),
+                events: Vec::new(),
+            });
         }
         Ok(out)
     }

@@ -15,9 +15,7 @@ pub static S1_0: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_0_FIELDS,
 };
-const S1_0_FIELDS: [Field; 1] = [
-    f("data", Ty::Rest),
-];
+const S1_0_FIELDS: [Field; 1] = [f("data", Ty::Rest)];
 
 /// S1 block 1 `SUBSERVER`.
 pub static S1_1: BlockDef = BlockDef {
@@ -27,11 +25,8 @@ pub static S1_1: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_1_FIELDS,
 };
-const S1_1_FIELDS: [Field; 3] = [
-    f("subServerName", Ty::Block(&S1_0)),
-    f("vendor", Ty::Block(&S1_0)),
-    f("version", Ty::Block(&S1_0)),
-];
+const S1_1_FIELDS: [Field; 3] =
+    [f("subServerName", Ty::Block(&S1_0)), f("vendor", Ty::Block(&S1_0)), f("version", Ty::Block(&S1_0))];
 
 /// S1 block 4 `PROTOCOL`.
 pub static S1_4: BlockDef = BlockDef {
@@ -41,9 +36,7 @@ pub static S1_4: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_4_FIELDS,
 };
-const S1_4_FIELDS: [Field; 1] = [
-    f("protocol", Ty::U16),
-];
+const S1_4_FIELDS: [Field; 1] = [f("protocol", Ty::U16)];
 
 /// S1 block 7 `INTEGER`.
 pub static S1_7: BlockDef = BlockDef {
@@ -53,9 +46,7 @@ pub static S1_7: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_7_FIELDS,
 };
-const S1_7_FIELDS: [Field; 1] = [
-    f("value", Ty::U32),
-];
+const S1_7_FIELDS: [Field; 1] = [f("value", Ty::U32)];
 
 /// S1 block 10 `BLOB`.
 pub static S1_10: BlockDef = BlockDef {
@@ -65,9 +56,7 @@ pub static S1_10: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_10_FIELDS,
 };
-const S1_10_FIELDS: [Field; 1] = [
-    f("data", Ty::Rest),
-];
+const S1_10_FIELDS: [Field; 1] = [f("data", Ty::Rest)];
 
 /// S1 block 14 `VLAN_DATA`.
 pub static S1_14: BlockDef = BlockDef {
@@ -77,11 +66,7 @@ pub static S1_14: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_14_FIELDS,
 };
-const S1_14_FIELDS: [Field; 3] = [
-    f("id", Ty::U16),
-    f("type", Ty::U8),
-    f("priority", Ty::U8),
-];
+const S1_14_FIELDS: [Field; 3] = [f("id", Ty::U16), f("type", Ty::U8), f("priority", Ty::U8)];
 
 /// S1 block 35 `STRING_INFORMATION`.
 pub static S1_35: BlockDef = BlockDef {
@@ -91,9 +76,7 @@ pub static S1_35: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_35_FIELDS,
 };
-const S1_35_FIELDS: [Field; 1] = [
-    f("value", Ty::Block(&S1_0)),
-];
+const S1_35_FIELDS: [Field; 1] = [f("value", Ty::Block(&S1_0))];
 
 /// S1 block 37 `SERVER_BANNER`.
 pub static S1_37: BlockDef = BlockDef {
@@ -103,11 +86,7 @@ pub static S1_37: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_37_FIELDS,
 };
-const S1_37_FIELDS: [Field; 3] = [
-    f("port", Ty::U16),
-    f("protocol", Ty::U8),
-    f("data", Ty::Block(&S1_10)),
-];
+const S1_37_FIELDS: [Field; 3] = [f("port", Ty::U16), f("protocol", Ty::U8), f("data", Ty::Block(&S1_10))];
 
 /// S1 block 39 `ATTRIBUTE_LIST_ITEM_DATA`.
 pub static S1_39: BlockDef = BlockDef {
@@ -117,10 +96,7 @@ pub static S1_39: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_39_FIELDS,
 };
-const S1_39_FIELDS: [Field; 2] = [
-    f("id", Ty::U32),
-    f("name", Ty::Block(&S1_0)),
-];
+const S1_39_FIELDS: [Field; 2] = [f("id", Ty::U32), f("name", Ty::Block(&S1_0))];
 
 /// S1 block 57 `USER_PROTOCOL`.
 pub static S1_57: BlockDef = BlockDef {
@@ -145,11 +121,7 @@ pub static S1_60: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_60_FIELDS,
 };
-const S1_60_FIELDS: [Field; 3] = [
-    f("sourceType", Ty::U32),
-    f("sourceId", Ty::U32),
-    f("list", Ty::List(&S1_138)),
-];
+const S1_60_FIELDS: [Field; 3] = [f("sourceType", Ty::U32), f("sourceId", Ty::U32), f("list", Ty::List(&S1_138))];
 
 /// S1 block 63 `MAC_ADDRESS_SPECIFICATION`.
 pub static S1_63: BlockDef = BlockDef {
@@ -159,9 +131,7 @@ pub static S1_63: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_63_FIELDS,
 };
-const S1_63_FIELDS: [Field; 1] = [
-    f("macAddress", Ty::Mac),
-];
+const S1_63_FIELDS: [Field; 1] = [f("macAddress", Ty::Mac)];
 
 /// S1 block 67 `FIX_DATA`.
 pub static S1_67: BlockDef = BlockDef {
@@ -171,9 +141,7 @@ pub static S1_67: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_67_FIELDS,
 };
-const S1_67_FIELDS: [Field; 1] = [
-    f("id", Ty::U32),
-];
+const S1_67_FIELDS: [Field; 1] = [f("id", Ty::U32)];
 
 /// S1 block 76 `USER_SERVER`.
 pub static S1_76: BlockDef = BlockDef {
@@ -183,11 +151,7 @@ pub static S1_76: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_76_FIELDS,
 };
-const S1_76_FIELDS: [Field; 3] = [
-    f("ipRanges", Ty::List(&S1_141)),
-    f("port", Ty::U16),
-    f("protocol", Ty::U16),
-];
+const S1_76_FIELDS: [Field; 3] = [f("ipRanges", Ty::List(&S1_141)), f("port", Ty::U16), f("protocol", Ty::U16)];
 
 /// S1 block 77 `USER_SERVER_LIST`.
 pub static S1_77: BlockDef = BlockDef {
@@ -197,11 +161,7 @@ pub static S1_77: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_77_FIELDS,
 };
-const S1_77_FIELDS: [Field; 3] = [
-    f("sourceId", Ty::U32),
-    f("sourceType", Ty::U32),
-    f("macRanges", Ty::List(&S1_76)),
-];
+const S1_77_FIELDS: [Field; 3] = [f("sourceId", Ty::U32), f("sourceType", Ty::U32), f("macRanges", Ty::List(&S1_76))];
 
 /// S1 block 78 `USER_HOSTS_47`.
 pub static S1_78: BlockDef = BlockDef {
@@ -226,12 +186,8 @@ pub static S1_80: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_80_FIELDS,
 };
-const S1_80_FIELDS: [Field; 4] = [
-    f("sourceType", Ty::U32),
-    f("sourceId", Ty::U32),
-    f("type", Ty::U32),
-    f("list", Ty::List(&S1_124)),
-];
+const S1_80_FIELDS: [Field; 4] =
+    [f("sourceType", Ty::U32), f("sourceId", Ty::U32), f("type", Ty::U32), f("list", Ty::List(&S1_124))];
 
 /// S1 block 81 `USER_CRITICALITY_CHANGE_47`.
 pub static S1_81: BlockDef = BlockDef {
@@ -241,12 +197,8 @@ pub static S1_81: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_81_FIELDS,
 };
-const S1_81_FIELDS: [Field; 4] = [
-    f("ipRanges", Ty::List(&S1_141)),
-    f("sourceId", Ty::U32),
-    f("sourceType", Ty::U32),
-    f("criticality", Ty::U32),
-];
+const S1_81_FIELDS: [Field; 4] =
+    [f("ipRanges", Ty::List(&S1_141)), f("sourceId", Ty::U32), f("sourceType", Ty::U32), f("criticality", Ty::U32)];
 
 /// S1 block 82 `USER_ATTRIBUTE_VALUE_47`.
 pub static S1_82: BlockDef = BlockDef {
@@ -272,11 +224,7 @@ pub static S1_83: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_83_FIELDS,
 };
-const S1_83_FIELDS: [Field; 3] = [
-    f("sourceType", Ty::U32),
-    f("sourceId", Ty::U32),
-    f("list", Ty::List(&S1_57)),
-];
+const S1_83_FIELDS: [Field; 3] = [f("sourceType", Ty::U32), f("sourceId", Ty::U32), f("list", Ty::List(&S1_57))];
 
 /// S1 block 85 `HOST_VULNERABILITY_49`.
 pub static S1_85: BlockDef = BlockDef {
@@ -286,11 +234,7 @@ pub static S1_85: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_85_FIELDS,
 };
-const S1_85_FIELDS: [Field; 3] = [
-    f("vulnerabilityId", Ty::U32),
-    f("invalidFlags", Ty::U8),
-    f("type", Ty::U32),
-];
+const S1_85_FIELDS: [Field; 3] = [f("vulnerabilityId", Ty::U32), f("invalidFlags", Ty::U8), f("type", Ty::U32)];
 
 /// S1 block 94 `IDENTITY_DATA`.
 pub static S1_94: BlockDef = BlockDef {
@@ -317,12 +261,8 @@ pub static S1_95: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_95_FIELDS,
 };
-const S1_95_FIELDS: [Field; 4] = [
-    f("ttl", Ty::U8),
-    f("address", Ty::Mac),
-    f("primary", Ty::U8),
-    f("lastSeen", Ty::U32),
-];
+const S1_95_FIELDS: [Field; 4] =
+    [f("ttl", Ty::U8), f("address", Ty::Mac), f("primary", Ty::U8), f("lastSeen", Ty::U32)];
 
 /// S1 block 103 `HOST_SERVER_DATA_41`.
 pub static S1_103: BlockDef = BlockDef {
@@ -474,9 +414,7 @@ pub static S1_123: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_123_FIELDS,
 };
-const S1_123_FIELDS: [Field; 1] = [
-    f("applicationId", Ty::U32),
-];
+const S1_123_FIELDS: [Field; 1] = [f("applicationId", Ty::U32)];
 
 /// S1 block 124 `USER_VULNERABILITY_DATA_50`.
 pub static S1_124: BlockDef = BlockDef {
@@ -544,12 +482,8 @@ pub static S1_131: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_131_FIELDS,
 };
-const S1_131_FIELDS: [Field; 4] = [
-    f("string", Ty::Block(&S1_0)),
-    f("lastSeen", Ty::U32),
-    f("mobile", Ty::U32),
-    f("jailbroken", Ty::U32),
-];
+const S1_131_FIELDS: [Field; 4] =
+    [f("string", Ty::Block(&S1_0)), f("lastSeen", Ty::U32), f("mobile", Ty::U32), f("jailbroken", Ty::U32)];
 
 /// S1 block 134 `USER_PRODUCT_DATA_51`.
 pub static S1_134: BlockDef = BlockDef {
@@ -676,10 +610,7 @@ pub static S1_141: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S1_141_FIELDS,
 };
-const S1_141_FIELDS: [Field; 2] = [
-    f("start", Ty::Ipv6),
-    f("finish", Ty::Ipv6),
-];
+const S1_141_FIELDS: [Field; 2] = [f("start", Ty::Ipv6), f("finish", Ty::Ipv6)];
 
 /// S1 block 142 `SCAN_RESULT_DATA_52`.
 pub static S1_142: BlockDef = BlockDef {
@@ -2003,11 +1934,7 @@ pub static S2_5: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_5_FIELDS,
 };
-const S2_5_FIELDS: [Field; 3] = [
-    f("type", Ty::U32),
-    f("name", Ty::Block(&S1_0)),
-    f("encoding", Ty::Block(&S1_0)),
-];
+const S2_5_FIELDS: [Field; 3] = [f("type", Ty::U32), f("name", Ty::Block(&S1_0)), f("encoding", Ty::Block(&S1_0))];
 
 /// S2 block 14 `UUID_STRING`.
 pub static S2_14: BlockDef = BlockDef {
@@ -2017,10 +1944,7 @@ pub static S2_14: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_14_FIELDS,
 };
-const S2_14_FIELDS: [Field; 2] = [
-    f("uuid", Ty::Uuid),
-    f("name", Ty::Block(&S1_0)),
-];
+const S2_14_FIELDS: [Field; 2] = [f("uuid", Ty::Uuid), f("name", Ty::Block(&S1_0))];
 
 /// S2 block 15 `ACCESS_CONTROL_RULE`.
 pub static S2_15: BlockDef = BlockDef {
@@ -2030,11 +1954,7 @@ pub static S2_15: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_15_FIELDS,
 };
-const S2_15_FIELDS: [Field; 3] = [
-    f("uuid", Ty::Uuid),
-    f("id", Ty::U32),
-    f("name", Ty::Block(&S1_0)),
-];
+const S2_15_FIELDS: [Field; 3] = [f("uuid", Ty::Uuid), f("id", Ty::U32), f("name", Ty::Block(&S1_0))];
 
 /// S2 block 19 `ICMP_TYPE_DATA`.
 pub static S2_19: BlockDef = BlockDef {
@@ -2044,11 +1964,7 @@ pub static S2_19: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_19_FIELDS,
 };
-const S2_19_FIELDS: [Field; 3] = [
-    f("type", Ty::U16),
-    f("protocol", Ty::U16),
-    f("description", Ty::Block(&S1_0)),
-];
+const S2_19_FIELDS: [Field; 3] = [f("type", Ty::U16), f("protocol", Ty::U16), f("description", Ty::Block(&S1_0))];
 
 /// S2 block 20 `ICMP_CODE_DATA`.
 pub static S2_20: BlockDef = BlockDef {
@@ -2058,12 +1974,8 @@ pub static S2_20: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_20_FIELDS,
 };
-const S2_20_FIELDS: [Field; 4] = [
-    f("code", Ty::U16),
-    f("type", Ty::U16),
-    f("protocol", Ty::U16),
-    f("description", Ty::Block(&S1_0)),
-];
+const S2_20_FIELDS: [Field; 4] =
+    [f("code", Ty::U16), f("type", Ty::U16), f("protocol", Ty::U16), f("description", Ty::Block(&S1_0))];
 
 /// S2 block 22 `IP_REPUTATION_CATEGORY`.
 pub static S2_22: BlockDef = BlockDef {
@@ -2073,11 +1985,8 @@ pub static S2_22: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_22_FIELDS,
 };
-const S2_22_FIELDS: [Field; 3] = [
-    f("id", Ty::U32),
-    f("accessControlPolicyUuid", Ty::Uuid),
-    f("name", Ty::Block(&S1_0)),
-];
+const S2_22_FIELDS: [Field; 3] =
+    [f("id", Ty::U32), f("accessControlPolicyUuid", Ty::Uuid), f("name", Ty::Block(&S1_0))];
 
 /// S2 block 27 `RULE_DOCUMENTATION_DATA_52`.
 pub static S2_27: BlockDef = BlockDef {
@@ -2112,10 +2021,7 @@ pub static S2_28: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_28_FIELDS,
 };
-const S2_28_FIELDS: [Field; 2] = [
-    f("countryCode", Ty::U16),
-    f("country", Ty::Block(&S1_0)),
-];
+const S2_28_FIELDS: [Field; 2] = [f("countryCode", Ty::U16), f("country", Ty::Block(&S1_0))];
 
 /// S2 block 39 `IOC_NAME_53`.
 pub static S2_39: BlockDef = BlockDef {
@@ -2125,11 +2031,7 @@ pub static S2_39: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_39_FIELDS,
 };
-const S2_39_FIELDS: [Field; 3] = [
-    f("id", Ty::U32),
-    f("category", Ty::Block(&S1_0)),
-    f("eventType", Ty::Block(&S1_0)),
-];
+const S2_39_FIELDS: [Field; 3] = [f("id", Ty::U32), f("category", Ty::Block(&S1_0)), f("eventType", Ty::Block(&S1_0))];
 
 /// S2 block 40 `FILE_EVENT_SHA_HASH_53`.
 pub static S2_40: BlockDef = BlockDef {
@@ -2139,12 +2041,8 @@ pub static S2_40: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_40_FIELDS,
 };
-const S2_40_FIELDS: [Field; 4] = [
-    f("shaHash", Ty::Hex(32)),
-    f("fileName", Ty::Block(&S1_0)),
-    f("disposition", Ty::U8),
-    f("userDefined", Ty::U8),
-];
+const S2_40_FIELDS: [Field; 4] =
+    [f("shaHash", Ty::Hex(32)), f("fileName", Ty::Block(&S1_0)), f("disposition", Ty::U8), f("userDefined", Ty::U8)];
 
 /// S2 block 41 `INTRUSION_EVENT_53`.
 pub static S2_41: BlockDef = BlockDef {
@@ -2278,11 +2176,7 @@ pub static S2_57: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_57_FIELDS,
 };
-const S2_57_FIELDS: [Field; 3] = [
-    f("id", Ty::U32),
-    f("protocol", Ty::U32),
-    f("username", Ty::Block(&S1_0)),
-];
+const S2_57_FIELDS: [Field; 3] = [f("id", Ty::U32), f("protocol", Ty::U32), f("username", Ty::Block(&S1_0))];
 
 /// S2 block 58 `ENDPOINT_PROFILE_60`.
 pub static S2_58: BlockDef = BlockDef {
@@ -2292,11 +2186,8 @@ pub static S2_58: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_58_FIELDS,
 };
-const S2_58_FIELDS: [Field; 3] = [
-    f("id", Ty::U32),
-    f("profileName", Ty::Block(&S1_0)),
-    f("fullName", Ty::Block(&S1_0)),
-];
+const S2_58_FIELDS: [Field; 3] =
+    [f("id", Ty::U32), f("profileName", Ty::Block(&S1_0)), f("fullName", Ty::Block(&S1_0))];
 
 /// S2 block 59 `ACCESS_CONTROL_POLICY_RULE_REASON_60`.
 pub static S2_59: BlockDef = BlockDef {
@@ -2306,10 +2197,7 @@ pub static S2_59: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_59_FIELDS,
 };
-const S2_59_FIELDS: [Field; 2] = [
-    f("id", Ty::U32),
-    f("description", Ty::Block(&S1_0)),
-];
+const S2_59_FIELDS: [Field; 2] = [f("id", Ty::U32), f("description", Ty::Block(&S1_0))];
 
 /// S2 block 60 `INTRUSION_EVENT_60`.
 pub static S2_60: BlockDef = BlockDef {
@@ -2373,11 +2261,7 @@ pub static S2_61: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_61_FIELDS,
 };
-const S2_61_FIELDS: [Field; 3] = [
-    f("id", Ty::U32),
-    f("name", Ty::Block(&S1_0)),
-    f("description", Ty::Block(&S1_0)),
-];
+const S2_61_FIELDS: [Field; 3] = [f("id", Ty::U32), f("name", Ty::Block(&S1_0)), f("description", Ty::Block(&S1_0))];
 
 /// S2 block 62 `MALWARE_EVENT_60`.
 pub static S2_62: BlockDef = BlockDef {
@@ -2446,11 +2330,7 @@ pub static S2_64: BlockDef = BlockDef {
     header: Some(("blockType", "blockLength")),
     fields: &S2_64_FIELDS,
 };
-const S2_64_FIELDS: [Field; 3] = [
-    f("uuid", Ty::Uuid),
-    f("sensorId", Ty::U32),
-    f("name", Ty::Block(&S1_0)),
-];
+const S2_64_FIELDS: [Field; 3] = [f("uuid", Ty::Uuid), f("sensorId", Ty::U32), f("name", Ty::Block(&S1_0))];
 
 /// S2 block 79 `FILE_EVENT_79`.
 pub static S2_79: BlockDef = BlockDef {
@@ -2691,88 +2571,11 @@ const S2_85_FIELDS: [Field; 54] = [
 
 /// Every block of Appendix A, for lookups by (series, number).
 pub static ALL: &[&BlockDef] = &[
-    &S1_0,
-    &S1_1,
-    &S1_4,
-    &S1_7,
-    &S1_10,
-    &S1_14,
-    &S1_35,
-    &S1_37,
-    &S1_39,
-    &S1_57,
-    &S1_60,
-    &S1_63,
-    &S1_67,
-    &S1_76,
-    &S1_77,
-    &S1_78,
-    &S1_80,
-    &S1_81,
-    &S1_82,
-    &S1_83,
-    &S1_85,
-    &S1_94,
-    &S1_95,
-    &S1_103,
-    &S1_108,
-    &S1_109,
-    &S1_112,
-    &S1_117,
-    &S1_120,
-    &S1_121,
-    &S1_122,
-    &S1_123,
-    &S1_124,
-    &S1_127,
-    &S1_130,
-    &S1_131,
-    &S1_134,
-    &S1_136,
-    &S1_138,
-    &S1_139,
-    &S1_141,
-    &S1_142,
-    &S1_150,
-    &S1_153,
-    &S1_155,
-    &S1_156,
-    &S1_159,
-    &S1_160,
-    &S1_161,
-    &S1_163,
-    &S1_165,
-    &S1_166,
-    &S1_167,
-    &S1_168,
-    &S1_169,
-    &S1_170,
-    &S1_171,
-    &S1_173,
-    &S1_174,
-    &S2_4,
-    &S2_5,
-    &S2_14,
-    &S2_15,
-    &S2_19,
-    &S2_20,
-    &S2_22,
-    &S2_27,
-    &S2_28,
-    &S2_39,
-    &S2_40,
-    &S2_41,
-    &S2_50,
-    &S2_56,
-    &S2_57,
-    &S2_58,
-    &S2_59,
-    &S2_60,
-    &S2_61,
-    &S2_62,
-    &S2_64,
-    &S2_79,
-    &S2_80,
-    &S2_81,
-    &S2_85,
+    &S1_0, &S1_1, &S1_4, &S1_7, &S1_10, &S1_14, &S1_35, &S1_37, &S1_39, &S1_57, &S1_60, &S1_63, &S1_67, &S1_76, &S1_77,
+    &S1_78, &S1_80, &S1_81, &S1_82, &S1_83, &S1_85, &S1_94, &S1_95, &S1_103, &S1_108, &S1_109, &S1_112, &S1_117,
+    &S1_120, &S1_121, &S1_122, &S1_123, &S1_124, &S1_127, &S1_130, &S1_131, &S1_134, &S1_136, &S1_138, &S1_139,
+    &S1_141, &S1_142, &S1_150, &S1_153, &S1_155, &S1_156, &S1_159, &S1_160, &S1_161, &S1_163, &S1_165, &S1_166,
+    &S1_167, &S1_168, &S1_169, &S1_170, &S1_171, &S1_173, &S1_174, &S2_4, &S2_5, &S2_14, &S2_15, &S2_19, &S2_20,
+    &S2_22, &S2_27, &S2_28, &S2_39, &S2_40, &S2_41, &S2_50, &S2_56, &S2_57, &S2_58, &S2_59, &S2_60, &S2_61, &S2_62,
+    &S2_64, &S2_79, &S2_80, &S2_81, &S2_85,
 ];

@@ -129,8 +129,5 @@ impl Choice {
 
 /// Look up a block layout by series and number.
 pub fn block_def(series: Series, number: u32) -> Option<&'static BlockDef> {
-    blocks::ALL
-        .iter()
-        .copied()
-        .find(|b| b.series == series && b.number == number)
+    blocks::ALL.iter().copied().find(|b| b.series == series && b.number == number)
 }

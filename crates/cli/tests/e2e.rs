@@ -1,0 +1,391 @@
+//! End to end: the real `estreamer` binary over real TLS on 127.0.0.1, with real files.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_estreamer");
+const PW: &str = "test-password-1";
+
+fn run(args: &[&str]) -> Output {
+    let out = Command::new(BIN).args(args).stdin(Stdio::null()).output().expect("run estreamer");
+    out
+}
+
+fn ok(args: &[&str]) -> Output {
+    let out = run(args);
+    assert!(out.status.success(), "estreamer {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A PKI, a store with sensor data and a running service.
+struct Env {
+    dir: tempfile::TempDir,
+    server: Child,
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+    count: usize,
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+impl Env {
+    fn new(count: usize) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = dir.path().join("pki");
+        let data = dir.path().join("data");
+        ok(&["ca", "init", "--dir", p(&pki), "--server-ip", "127.0.0.1"]);
+        let client = dir.path().join("client.pkcs12");
+        ok(&["ca", "add-client", "--dir", p(&pki), "--host", "127.0.0.1", "--out", p(&client), "--password", PW]);
+        let sensor = ok(&["sensor", "--data", p(&data), "--count", &count.to_string(), "--seed", "3"]);
+        // `--count` counts primary events; the client counts every event record.
+        let text = String::from_utf8_lossy(&sensor.stderr).to_string();
+        let count: usize = text
+            .split(" as ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("sensor summary: {text}"));
+        let mut server = Command::new(BIN)
+            .args(["serve", "--data", p(&data), "--pki", p(&pki), "--listen", "127.0.0.1:0", "--keepalive", "1"])
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stderr = server.stderr.take().unwrap();
+        let l2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(a) = line.strip_prefix("serve: listening on ") {
+                    let _ = tx.send(a.trim().to_string());
+                }
+                l2.lock().unwrap().push(line);
+            }
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start").parse().unwrap();
+        Env { dir, server, addr, log, count }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn client(&self, extra: &[&str]) -> Output {
+        let pkcs12 = self.path("client.pkcs12");
+        let mut args =
+            vec!["client", "--server", &*Box::leak(self.addr.to_string().into_boxed_str()), "--pkcs12", p(&pkcs12)];
+        args.extend_from_slice(&["--password", PW]);
+        args.extend_from_slice(extra);
+        let out = Command::new(BIN).args(&args).stdin(Stdio::null()).output().unwrap();
+        out
+    }
+
+    /// Wait (bounded) until the server log has a line containing `needle`.
+    fn wait_log(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.log.lock().unwrap().iter().any(|l| l.contains(needle)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+}
+
+fn lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
+fn is_metadata(rt: u64) -> bool {
+    ![2, 9, 10, 11, 12, 13, 14, 19, 71, 95, 110, 112, 125, 400, 500, 502].contains(&rt)
+}
+
+fn by_type(recs: &[serde_json::Value]) -> BTreeMap<u64, usize> {
+    let mut m = BTreeMap::new();
+    for r in recs {
+        *m.entry(r["recordType"].as_u64().unwrap()).or_default() += 1;
+    }
+    m
+}
+
+fn events(recs: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    recs.iter().filter(|r| !is_metadata(r["recordType"].as_u64().unwrap())).collect()
+}
+
+#[test]
+fn demo_streams_every_event_and_summarises() {
+    let out = ok(&["demo", "--events", "300"]);
+    let recs = lines(&out);
+    let types = by_type(&recs);
+    let primary: usize =
+        [71u64, 400, 500, 502, 125, 10, 13, 14, 19, 95].iter().map(|t| types.get(t).copied().unwrap_or(0)).sum();
+    assert_eq!(primary, 300, "one primary event per --events");
+    for t in [2, 9, 71, 110, 125, 400, 500, 4, 66, 67, 123, 115, 116, 119, 520] {
+        assert!(types.contains_key(&t), "demo output lacks record type {t}: {types:?}");
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("demo: 300 events"), "summary line missing: {err}");
+}
+
+#[test]
+fn extended_session_streams_everything_with_metadata_first() {
+    let env = Env::new(200);
+    let out = env.client(&["--start", "oldest", "--max-events", &env.count.to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = lines(&out);
+    assert_eq!(events(&recs).len(), env.count);
+    // Every event references a device that a metadata record named before it.
+    let first_event = recs.iter().position(|r| !is_metadata(r["recordType"].as_u64().unwrap())).unwrap();
+    assert!(recs[..first_event].iter().any(|r| r["recordType"] == 123), "device metadata comes first");
+    assert!(recs.iter().all(|r| r.get("@unparsed").is_none()), "every record fits its layout");
+    // Archival timestamps are present (bit 23) and monotone over the log.
+    let ts: Vec<u64> = events(&recs).iter().map(|r| r["archiveTimestamp"].as_u64().unwrap()).collect();
+    assert!(ts.iter().all(|t| *t > 0) && ts.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn legacy_session_gets_only_legacy_families_as_event_data() {
+    let env = Env::new(200);
+    let full = env.client(&["--start", "oldest", "--max-events", &env.count.to_string()]);
+    let want = by_type(&lines(&full));
+    let out = env.client(&["--start", "oldest", "--legacy", "--idle-exit", "3"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = by_type(&lines(&out));
+    // eNcore's legacy bits: packets, impact alerts, intrusion, metadata, extra data.
+    for t in [2u64, 9, 110, 400] {
+        assert_eq!(got.get(&t), want.get(&t), "record type {t}");
+    }
+    for t in [71u64, 125, 500, 502, 95] {
+        assert!(!got.contains_key(&t), "record type {t} needs an extended request");
+    }
+}
+
+#[test]
+fn client_acking_only_bundles_also_gets_everything() {
+    let env = Env::new(150);
+    let out = env.client(&["--start", "oldest", "--max-events", &env.count.to_string(), "--ack-bundles-only"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(events(&lines(&out)).len(), env.count);
+}
+
+#[test]
+fn resume_from_bookmark_loses_nothing() {
+    let env = Env::new(400);
+    let all: HashSet<String> =
+        events(&lines(&env.client(&["--start", "oldest", "--max-events", &env.count.to_string()])))
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+    let bm = env.path("bm.json");
+    let first = env.client(&["--start", "bookmark", "--bookmark", p(&bm), "--max-events", "150"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let saved = std::fs::read_to_string(&bm).unwrap();
+    assert!(saved.contains("\"1\""), "eNcore-style bookmark: {saved}");
+    let second = env.client(&["--start", "bookmark", "--bookmark", p(&bm), "--idle-exit", "3"]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    let mut got: HashSet<String> = events(&lines(&first)).iter().map(|v| v.to_string()).collect();
+    got.extend(events(&lines(&second)).iter().map(|v| v.to_string()));
+    assert_eq!(got, all, "the two runs together hold every event");
+    assert!(events(&lines(&second)).len() < env.count, "the second run resumed instead of restarting");
+}
+
+#[test]
+fn client_from_another_ca_is_refused() {
+    let env = Env::new(20);
+    let other = env.path("other");
+    ok(&["ca", "init", "--dir", p(&other)]);
+    let bad = env.path("bad.pkcs12");
+    ok(&["ca", "add-client", "--dir", p(&other), "--host", "127.0.0.1", "--out", p(&bad), "--password", PW]);
+    let out = Command::new(BIN)
+        .args(["client", "--server", &env.addr.to_string(), "--pkcs12", p(&bad), "--password", PW])
+        .args(["--start", "oldest", "--insecure", "--idle-exit", "5"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(lines(&out).is_empty());
+    assert!(env.wait_log("TLS handshake failed"));
+}
+
+#[test]
+fn client_from_the_wrong_address_is_closed_without_an_error() {
+    let env = Env::new(20);
+    let wrong = env.path("wrong.pkcs12");
+    let pki = env.path("pki");
+    ok(&["ca", "add-client", "--dir", p(&pki), "--host", "127.0.0.9", "--out", p(&wrong), "--password", PW]);
+    let out = Command::new(BIN)
+        .args(["client", "--server", &env.addr.to_string(), "--pkcs12", p(&wrong), "--password", PW])
+        .args(["--start", "oldest", "--idle-exit", "5"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("closed the connection before sending anything"));
+    assert!(env.wait_log("identity check failed"));
+}
+
+/// A raw TLS client (rustls) with a valid identity, for sending what the real client never would.
+fn raw_tls(addr: SocketAddr, p12: &Path) -> rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream> {
+    let id = estreamer_pki::load_pkcs12_file(p12, PW).unwrap();
+    let opts = estreamer_pki::ClientTlsOptions { verify_server: false, ..Default::default() };
+    let cfg = estreamer_pki::client_config(&id, &opts).unwrap();
+    let tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let conn = rustls::ClientConnection::new(cfg, "127.0.0.1".try_into().unwrap()).unwrap();
+    rustls::StreamOwned::new(conn, tcp)
+}
+
+fn no_cert_client(
+    addr: SocketAddr,
+) -> Result<rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>, String> {
+    #[derive(Debug)]
+    struct AcceptAny;
+    impl rustls::client::danger::ServerCertVerifier for AcceptAny {
+        fn verify_server_cert(
+            &self,
+            _: &rustls::pki_types::CertificateDer<'_>,
+            _: &[rustls::pki_types::CertificateDer<'_>],
+            _: &rustls::pki_types::ServerName<'_>,
+            _: &[u8],
+            _: rustls::pki_types::UnixTime,
+        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            _: &[u8],
+            _: &rustls::pki_types::CertificateDer<'_>,
+            _: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
+        }
+        fn verify_tls13_signature(
+            &self,
+            _: &[u8],
+            _: &rustls::pki_types::CertificateDer<'_>,
+            _: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
+        }
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms.supported_schemes()
+        }
+    }
+    let cfg = rustls::ClientConfig::builder()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAny))
+        .with_no_client_auth();
+    let tcp = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let conn =
+        rustls::ClientConnection::new(Arc::new(cfg), "127.0.0.1".try_into().unwrap()).map_err(|e| e.to_string())?;
+    Ok(rustls::StreamOwned::new(conn, tcp))
+}
+
+const ENCORE_REQUEST: [u8; 16] = [0, 1, 0, 2, 0, 0, 0, 8, 0, 0, 0, 0, 0x48, 0x90, 0x00, 0x61];
+
+#[test]
+fn client_without_a_certificate_is_refused() {
+    let env = Env::new(20);
+    let mut s = no_cert_client(env.addr).unwrap();
+    // With TLS 1.3 the refusal arrives after the client thinks it is done: send the request,
+    // then no byte of eStreamer data may come back.
+    let _ = s.write_all(&ENCORE_REQUEST);
+    let mut buf = [0u8; 64];
+    let r = s.read(&mut buf);
+    assert!(matches!(r, Err(_) | Ok(0)), "got data without a client certificate: {r:?}");
+    assert!(env.wait_log("TLS handshake failed"));
+}
+
+#[test]
+fn garbage_ends_only_its_own_session() {
+    let env = Env::new(300);
+    let good = env.path("client.pkcs12");
+    let mut bad = raw_tls(env.addr, &good);
+    // Start a good client in the background, then send garbage on the other connection.
+    let pkcs12 = good.clone();
+    let addr = env.addr.to_string();
+    let n = env.count.to_string();
+    let streaming = std::thread::spawn(move || {
+        Command::new(BIN)
+            .args(["client", "--server", &addr, "--pkcs12", p(&pkcs12), "--password", PW])
+            .args(["--start", "oldest", "--max-events", &n])
+            .output()
+            .unwrap()
+    });
+    bad.write_all(b"\x00\x01\x00\x02\xff\xff\xff\xffthis is not eStreamer").unwrap();
+    let mut reply = Vec::new();
+    let _ = bad.read_to_end(&mut reply);
+    // The server explains (Error message, type 1) and closes.
+    assert!(reply.len() >= 8 && reply[2..4] == [0, 1], "expected an Error message, got {reply:?}");
+    let out = streaming.join().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(events(&lines(&out)).len(), env.count);
+    assert!(env.wait_log("bad client message"));
+    // And the service still takes new clients.
+    let again = env.client(&["--start", "oldest", "--max-events", "10"]);
+    assert!(again.status.success());
+}
+
+#[test]
+fn truncated_message_then_close_is_logged_and_harmless() {
+    let env = Env::new(20);
+    let mut s = raw_tls(env.addr, &env.path("client.pkcs12"));
+    s.write_all(&ENCORE_REQUEST[..10]).unwrap();
+    s.conn.send_close_notify();
+    let _ = s.flush();
+    drop(s);
+    assert!(env.wait_log("client closed the connection"));
+    let again = env.client(&["--start", "oldest", "--max-events", "5"]);
+    assert!(again.status.success());
+}
+
+#[test]
+fn decode_turns_a_capture_into_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors");
+    let mut capture = Vec::new();
+    for name in ["r400_s2b85", "msg_bundle_two_items", "r71_s1b174", "msg_null"] {
+        capture.extend(std::fs::read(vectors.join(format!("{name}.bin"))).unwrap());
+    }
+    let f = dir.path().join("capture.bin");
+    std::fs::write(&f, &capture).unwrap();
+    let out = ok(&["decode", p(&f)]);
+    let recs = lines(&out);
+    assert_eq!(recs.iter().map(|r| r["recordType"].as_u64().unwrap()).collect::<Vec<_>>(), vec![400, 123, 400, 71]);
+    let want: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(vectors.join("r71_s1b174.json")).unwrap()).unwrap();
+    assert_eq!(recs[3], want);
+}
+
+#[test]
+fn help_explains_every_subcommand() {
+    let out = ok(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for sub in ["ca", "sensor", "serve", "client", "decode", "demo"] {
+        assert!(text.contains(sub), "--help lacks {sub}");
+    }
+    let out = run(&["client", "--server", "127.0.0.1:1", "--pkcs12", "/nonexistent.p12", "--start", "oldest"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nonexistent"), "errors name the file");
+}
