@@ -6,7 +6,7 @@ Each `#### S<series> block <n> — `NAME`` section holds one table (or an "M lay
 "N layout"); we take the N layout except where the spec marks N as broken (S1 121, S2 41),
 where we take M. The output is data only: one `BlockDef` static per block.
 
-Usage: python3 tools/gen_blocks.py ../shared/spec/RECORDS.md > crates/wire/src/schema/blocks.rs
+Usage: python3 tools/gen_blocks.py ../shared/spec/RECORDS.md > crates/wire/src/schema/blocks.rs && cargo fmt
 """
 import re
 import sys

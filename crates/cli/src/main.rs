@@ -73,6 +73,9 @@ enum Cmd {
         /// Seconds between Null keepalives when idle.
         #[arg(long, default_value_t = 5)]
         keepalive: u64,
+        /// TLS versions to accept.
+        #[arg(long, value_enum, default_value_t = TlsArg::Any)]
+        tls: TlsArg,
     },
     /// Connect to a service and write decoded records.
     Client {
@@ -112,6 +115,9 @@ enum Cmd {
         /// Do not verify the server certificate (as eNcore does).
         #[arg(long)]
         insecure: bool,
+        /// TLS versions to offer (eNcore offers 1.2 only).
+        #[arg(long, value_enum, default_value_t = TlsArg::Any)]
+        tls: TlsArg,
     },
     /// Decode a file of raw eStreamer messages to JSON lines.
     Decode {
@@ -183,6 +189,29 @@ enum StartArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum TlsArg {
+    /// TLS 1.2 only.
+    #[value(name = "1.2")]
+    V12,
+    /// TLS 1.3 only.
+    #[value(name = "1.3")]
+    V13,
+    /// TLS 1.2 and 1.3.
+    Any,
+}
+
+impl TlsArg {
+    /// (tls12, tls13)
+    fn versions(self) -> (bool, bool) {
+        match self {
+            TlsArg::V12 => (true, false),
+            TlsArg::V13 => (false, true),
+            TlsArg::Any => (true, true),
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Json,
 }
@@ -217,11 +246,14 @@ fn main() -> Result<()> {
             );
             Ok(())
         }
-        Cmd::Serve { data, pki, listen, skip_host_check, require_subject, max_clients, keepalive } => {
+        Cmd::Serve { data, pki, listen, skip_host_check, require_subject, max_clients, keepalive, tls } => {
             init_logging("info");
-            runtime()?.block_on(serve(data, pki, listen, skip_host_check, require_subject, max_clients, keepalive))
+            let (tls12, tls13) = tls.versions();
+            let tls = estreamer_pki::server_config(&pki, &ServerTlsOptions { tls12, tls13 })?;
+            runtime()?.block_on(serve(data, tls, listen, skip_host_check, require_subject, max_clients, keepalive))
         }
         Cmd::Client {
+            tls,
             server,
             pkcs12,
             password,
@@ -256,6 +288,7 @@ fn main() -> Result<()> {
                 opts.ack = estreamer_wire::session::AckPolicy::BundlesOnly;
             }
             opts.tls.verify_server = !insecure;
+            (opts.tls.tls12, opts.tls.tls13) = tls.versions();
             let mut sink: Box<dyn Sink> = if output == "-" {
                 Box::new(JsonLines::new(std::io::stdout().lock()))
             } else {
@@ -351,14 +384,13 @@ fn ca(cmd: CaCmd) -> Result<()> {
 #[allow(clippy::too_many_arguments)]
 async fn serve(
     data: PathBuf,
-    pki: PathBuf,
+    tls: std::sync::Arc<rustls::ServerConfig>,
     listen: SocketAddr,
     skip_host_check: bool,
     require_subject: Option<String>,
     max_clients: usize,
     keepalive: u64,
 ) -> Result<()> {
-    let tls = estreamer_pki::server_config(&pki, &ServerTlsOptions::default())?;
     std::fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
     let store = StoreReader::open(&data).with_context(|| format!("opening store {}", data.display()))?;
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;

@@ -183,6 +183,29 @@ fn legacy_session_gets_only_legacy_families_as_event_data() {
 }
 
 #[test]
+fn tls12_only_client_like_encore_streams() {
+    let env = Env::new(60);
+    let out = env.client(&["--start", "oldest", "--max-events", &env.count.to_string(), "--tls", "1.2", "--insecure"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(events(&lines(&out)).len(), env.count);
+}
+
+#[test]
+fn many_clients_at_once_each_get_everything() {
+    let env = Env::new(120);
+    let n = env.count.to_string();
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            (0..6).map(|_| s.spawn(|| env.client(&["--start", "oldest", "--max-events", &n]))).collect();
+        for h in handles {
+            let out = h.join().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(events(&lines(&out)).len(), env.count);
+        }
+    });
+}
+
+#[test]
 fn client_acking_only_bundles_also_gets_everything() {
     let env = Env::new(150);
     let out = env.client(&["--start", "oldest", "--max-events", &env.count.to_string(), "--ack-bundles-only"]);
