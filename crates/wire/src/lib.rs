@@ -10,6 +10,7 @@ pub mod message;
 pub mod schema;
 pub mod session;
 pub mod value;
+pub mod view;
 pub mod walk;
 
 pub use message::{check, Message, MessageType};

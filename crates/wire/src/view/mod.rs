@@ -1,0 +1,1 @@
+//! The computed view (`@computed`): metadata cache and name resolution (being written).
