@@ -3,7 +3,7 @@
 
 pub mod bookmark;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use estreamer_pki::{ClientIdentity, ClientTlsOptions};
 use estreamer_wire::message::{flags, ErrorMessage, EventSpec, Message, TIMESTAMP_NOW, TIMESTAMP_OLDEST};
 use estreamer_wire::schema::{record_def, Family};
 use estreamer_wire::session::{AckPolicy, ClientConfig, ClientEvent, ClientSession, ENCORE_5_2_11_EVENTS};
-use estreamer_wire::{decode_record, IssueKind, RecordHead};
+use estreamer_wire::{decode_record, IssueStats, RecordHead};
 use rustls_pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -220,7 +220,7 @@ pub async fn run(
     let (mut rd, mut wr) = tokio::io::split(tls);
     let mut sum = ClientSummary { max_archive_ts: bookmark, ..Default::default() };
     let mut saved_ts = bookmark;
-    let mut warned: HashSet<(u32, IssueKind)> = HashSet::new();
+    let mut stats = IssueStats::default();
     let mut buf = vec![0u8; 64 * 1024];
     let mut received_any = false;
     let mut last_record = tokio::time::Instant::now();
@@ -235,11 +235,9 @@ pub async fn run(
                     ClientEvent::Record(ed) => {
                         let (ts, ck) = ed.archive.unwrap_or((0, 0));
                         let d = decode_record(RecordHead { record_type: ed.record_type, archive_ts: ts, checksum: ck }, &ed.body);
-                        for issue in &d.issues {
-                            sum.layout_issues += 1;
-                            if warned.insert((issue.record_type, issue.kind)) {
-                                warn!(%issue, "record does not fit its layout; decoded as far as possible");
-                            }
+                        sum.layout_issues += d.issues.len() as u64;
+                        for issue in stats.note(&d.issues) {
+                            warn!(%issue, "record does not fit its layout; decoded as far as possible (warned once per kind)");
                         }
                         sink.write_record(&d.value).map_err(ClientError::Output)?;
                         sum.records += 1;

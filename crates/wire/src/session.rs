@@ -100,26 +100,44 @@ impl Subscription {
     }
 
     /// The block version to serve a record in, when the client asked for a specific one.
-    /// `None` = serve the stored bytes as they are.
+    /// `None` = serve the stored bytes as they are (no extended entry for the family, or a
+    /// family without versioned blocks).
     pub fn target_block(&self, record_type: u32) -> Option<&'static BlockDef> {
-        let pick = |v: u16, table: &[(u16, &'static BlockDef)]| {
-            // At or below a listed version → that block; above the newest → the newest.
-            table.iter().find(|(max, _)| v <= *max).or(table.last()).map(|(_, b)| *b)
+        let table = version_table(record_type)?;
+        let code = match record_type {
+            400 => codes::INTRUSION,
+            71 => codes::CONNECTION,
+            500 | 502 => codes::FILE,
+            125 => codes::MALWARE,
+            _ => codes::USER,
         };
-        match record_type {
-            400 => pick(
-                self.version_of(codes::INTRUSION)?,
-                &[(9, &blocks::S2_60), (10, &blocks::S2_81), (11, &blocks::S2_85)],
-            ),
-            71 => pick(
-                self.version_of(codes::CONNECTION)?,
-                &[(14, &blocks::S1_163), (15, &blocks::S1_169), (16, &blocks::S1_171), (17, &blocks::S1_174)],
-            ),
-            500 | 502 => pick(self.version_of(codes::FILE)?, &[(6, &blocks::S2_56), (7, &blocks::S2_79)]),
-            125 => pick(self.version_of(codes::MALWARE)?, &[(7, &blocks::S2_62), (8, &blocks::S2_80)]),
-            _ => None,
-        }
+        Some(block_for_version(table, self.version_of(code)?))
     }
+}
+
+/// Extended event version → block version, per record type (PROTOCOL.md §5.4 and
+/// `docs/records.md`). Each entry is (first version served with this block, block).
+pub fn version_table(record_type: u32) -> Option<&'static [(u16, &'static BlockDef)]> {
+    static INTRUSION: [(u16, &BlockDef); 3] = [(9, &blocks::S2_60), (10, &blocks::S2_81), (11, &blocks::S2_85)];
+    static CONNECTION: [(u16, &BlockDef); 4] =
+        [(14, &blocks::S1_163), (15, &blocks::S1_169), (16, &blocks::S1_171), (17, &blocks::S1_174)];
+    static FILE: [(u16, &BlockDef); 2] = [(6, &blocks::S2_56), (7, &blocks::S2_79)];
+    static MALWARE: [(u16, &BlockDef); 2] = [(7, &blocks::S2_62), (8, &blocks::S2_80)];
+    static USER_LOGIN: [(u16, &BlockDef); 2] = [(4, &blocks::S1_127), (7, &blocks::S1_167)];
+    Some(match record_type {
+        400 => &INTRUSION,
+        71 => &CONNECTION,
+        500 | 502 => &FILE,
+        125 => &MALWARE,
+        95 => &USER_LOGIN,
+        _ => return None,
+    })
+}
+
+/// The block for a requested version: the newest entry not above it; below the oldest entry,
+/// the oldest; above the newest, the newest.
+pub fn block_for_version(table: &[(u16, &'static BlockDef)], version: u16) -> &'static BlockDef {
+    table.iter().rev().find(|(v, _)| *v <= version).or(table.first()).map(|(_, b)| *b).expect("tables are not empty")
 }
 
 /// One record handed to the server session for sending.
@@ -452,9 +470,10 @@ impl ServerState {
 /// Re-encode a stored record in another block version by field name (missing fields zero or
 /// empty, extra fields dropped). Falls back to the stored bytes if re-encoding fails.
 pub fn convert(rec: OutRecord<'_>, target: &'static BlockDef) -> Vec<u8> {
-    if rec.body.get(..4).map(|b| u32::from_be_bytes(b.try_into().expect("4"))) == Some(target.number)
-        && rec.record_type != 71
-    {
+    // The version is the first word of the single block (400/125/500/502), or of the block after
+    // the 56-byte discovery header (71, 95): a cheap check before any decoding.
+    let at = if matches!(rec.record_type, 71 | 95) { 56 } else { 0 };
+    if rec.body.get(at..at + 4).map(|b| u32::from_be_bytes(b.try_into().expect("4"))) == Some(target.number) {
         return rec.body.to_vec();
     }
     let head = RecordHead { record_type: rec.record_type, archive_ts: rec.archive_ts, checksum: 0 };

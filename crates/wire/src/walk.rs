@@ -4,8 +4,7 @@
 //! allows, the rest is kept as hex under [`UNPARSED_KEY`], and an [`Issue`] says what and where.
 //! Every length read from the wire is checked against the enclosing bound before it is used.
 
-use crate::schema::records::DISCOVERY_HEADER;
-use crate::schema::{record_def, BlockDef, Field, Series, Ty};
+use crate::schema::{record_def, BlockDef, Choice, Field, Series, Ty};
 use crate::value::{data_bytes, parse_ipv6, parse_mac, parse_uuid, unhex, Obj, Value};
 use crate::WireError;
 
@@ -47,6 +46,38 @@ impl std::fmt::Display for Issue {
             write!(f, " (block {s:?} {n})")?;
         }
         Ok(())
+    }
+}
+
+/// Counts layout issues per (record type, kind) and tells which ones are new, so a client can
+/// warn once per kind and report totals.
+#[derive(Debug, Default, Clone)]
+pub struct IssueStats {
+    counts: std::collections::HashMap<(u32, IssueKind), u64>,
+}
+
+impl IssueStats {
+    /// Count `issues`; returns those whose (record type, kind) was not seen before.
+    pub fn note<'a>(&mut self, issues: &'a [Issue]) -> Vec<&'a Issue> {
+        let mut new = Vec::new();
+        for i in issues {
+            let c = self.counts.entry((i.record_type, i.kind)).or_insert(0);
+            if *c == 0 {
+                new.push(i);
+            }
+            *c += 1;
+        }
+        new
+    }
+
+    /// How many issues of `kind` were seen for `record_type`.
+    pub fn count(&self, record_type: u32, kind: IssueKind) -> u64 {
+        self.counts.get(&(record_type, kind)).copied().unwrap_or(0)
+    }
+
+    /// Total issues seen.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
     }
 }
 
@@ -185,6 +216,10 @@ impl Dec<'_> {
                 Value::Data(self.take(pos, end, n)?.to_vec())
             }
             Ty::Block(def) => Value::Obj(self.block(def, pos, end, None)?),
+            Ty::BlockChoice(choice) => {
+                let def = self.choose(choice, *pos, end)?;
+                Value::Obj(self.block(def, pos, end, None)?)
+            }
             Ty::List(def) => Value::Obj(self.list(def, pos, end)?),
             Ty::Merge(def) => {
                 let inner = self.block(def, pos, end, Some(out))?;
@@ -192,16 +227,7 @@ impl Dec<'_> {
                 return Ok(());
             }
             Ty::Choice(choice) => {
-                // Peek the block type word to pick the version (RECORDS.md §3.3).
-                let mut peek = *pos;
-                let wire = self.u32_at(&mut peek, end)?;
-                let def = match choice.find(wire) {
-                    Some(d) => d,
-                    None => {
-                        self.issue(IssueKind::UnknownBlockVersion(wire), *pos);
-                        choice.default
-                    }
-                };
+                let def = self.choose(choice, *pos, end)?;
                 self.block(def, pos, end, Some(out))?;
                 return Ok(());
             }
@@ -213,6 +239,20 @@ impl Dec<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Peek the block type word to pick the version (RECORDS.md §3.3); an unknown version is
+    /// decoded with the newest layout and reported.
+    fn choose(&mut self, choice: &'static Choice, pos: usize, end: usize) -> Result<&'static BlockDef, Broken> {
+        let mut peek = pos;
+        let wire = self.u32_at(&mut peek, end)?;
+        Ok(match choice.find(wire) {
+            Some(d) => d,
+            None => {
+                self.issue(IssueKind::UnknownBlockVersion(wire), pos);
+                choice.default
+            }
+        })
     }
 
     /// Decode one block. With `merge_into`, its entries go into that object (and the block's
@@ -357,18 +397,22 @@ fn enc_fields(
                 continue;
             }
         }
-        let v = obj.get(field.key);
+        let key = match field.alias {
+            Some(a) if obj.get(a).is_some() => a,
+            _ => field.key,
+        };
+        let v = obj.get(key);
         match field.ty {
             Ty::U8 => {
                 let n = match (field.key, v) {
                     ("hasIpv6", None) => u64::from(fields.iter().any(|f| f.cond == Some("hasIpv6"))),
-                    _ => int_of(obj, field.key),
+                    _ => int_of(obj, key),
                 };
                 out.push(n as u8)
             }
-            Ty::U16 => out.extend_from_slice(&(int_of(obj, field.key) as u16).to_be_bytes()),
-            Ty::U32 => out.extend_from_slice(&(int_of(obj, field.key) as u32).to_be_bytes()),
-            Ty::U64 => out.extend_from_slice(&int_of(obj, field.key).to_be_bytes()),
+            Ty::U16 => out.extend_from_slice(&(int_of(obj, key) as u16).to_be_bytes()),
+            Ty::U32 => out.extend_from_slice(&(int_of(obj, key) as u32).to_be_bytes()),
+            Ty::U64 => out.extend_from_slice(&int_of(obj, key).to_be_bytes()),
             Ty::Len16(target) => {
                 let n = bytes_of(obj.get(target)).len();
                 let n = u16::try_from(n).map_err(|_| WireError::TooLong { what: target, len: n })?;
@@ -432,17 +476,19 @@ fn enc_fields(
                 let len = out.len() - start;
                 put_len(out, start + 4, len, "list")?;
             }
-            Ty::Merge(def) => {
-                if std::ptr::eq(def, &DISCOVERY_HEADER) && obj.get("headerDeviceId").is_some() {
-                    // Record 71 carries two device ids; the header's one is kept as a shadow.
-                    let mut hdr = obj.clone();
-                    if let Some(e) = hdr.0.iter_mut().find(|e| e.key == "deviceId") {
-                        e.value = obj.get("headerDeviceId").cloned().unwrap_or(Value::U(0));
-                    }
-                    enc_block(def, &hdr, out, None)?;
-                } else {
-                    enc_block(def, obj, out, None)?;
-                }
+            Ty::Merge(def) => enc_block(def, obj, out, None)?,
+            Ty::BlockChoice(choice) => {
+                let empty = Obj::new();
+                let inner = match v {
+                    Some(Value::Obj(o)) => o,
+                    _ => &empty,
+                };
+                // A conversion target applies when it is one of this field's versions.
+                let def =
+                    version.filter(|d| choice.options.iter().any(|o| std::ptr::eq(*o, *d))).unwrap_or_else(|| {
+                        inner.get_u("blockType").and_then(|n| choice.find(n as u32)).unwrap_or(choice.default)
+                    });
+                enc_block(def, inner, out, Some(def.number))?;
             }
             Ty::Choice(choice) => {
                 let def = version.unwrap_or_else(|| {
@@ -536,6 +582,13 @@ fn json_fields(fields: &[Field], m: &JMap, out: &mut Obj) -> Result<(), WireErro
                 let jm = j.as_object().ok_or_else(|| json_err(field.key, "an object"))?;
                 let mut o = Obj::new();
                 json_block(def, jm, &mut o)?;
+                Value::Obj(o)
+            }
+            Ty::BlockChoice(choice) => {
+                let jm = j.as_object().ok_or_else(|| json_err(field.key, "an object"))?;
+                let n = jm.get("blockType").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+                let mut o = Obj::new();
+                json_block(choice.find(n).unwrap_or(choice.default), jm, &mut o)?;
                 Value::Obj(o)
             }
             Ty::List(def) => {

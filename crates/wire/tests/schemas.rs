@@ -41,6 +41,7 @@ fn gen_fields(fields: &[Field], rng: &mut Rng, out: &mut Obj) {
             Ty::Hex(n) => Value::Hex(rng.bytes(n)),
             Ty::Bytes(_) | Ty::Rest => Value::Data(rng.text()),
             Ty::Block(def) => Value::Obj(gen_block(def, rng)),
+            Ty::BlockChoice(c) => Value::Obj(gen_block(c.options[(rng.next() as usize) % c.options.len()], rng)),
             Ty::List(def) => {
                 let mut o = Obj::new();
                 o.push("listType", Value::U(11));

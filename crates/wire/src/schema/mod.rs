@@ -55,6 +55,8 @@ pub enum Ty {
     Merge(&'static BlockDef),
     /// A merged block whose version is chosen by peeking at its block type on the wire.
     Choice(&'static Choice),
+    /// A nested (named) block whose version is chosen by its block type on the wire.
+    BlockChoice(&'static Choice),
 }
 
 impl Ty {
@@ -84,16 +86,19 @@ pub struct Field {
     pub hidden: bool,
     /// Present only when the named earlier integer field is non-zero.
     pub cond: Option<&'static str>,
+    /// On encode, a value under this key wins (record 71 keeps the header's `deviceId` as
+    /// `headerDeviceId` because the block's `deviceId` replaces it in the output).
+    pub alias: Option<&'static str>,
 }
 
 /// Shorthand constructor used by the tables.
 pub const fn f(key: &'static str, ty: Ty) -> Field {
-    Field { key, ty, hidden: false, cond: None }
+    Field { key, ty, hidden: false, cond: None, alias: None }
 }
 
 /// A wire-only field (kept for round trips, not printed).
 pub const fn hidden(key: &'static str, ty: Ty) -> Field {
-    Field { key, ty, hidden: true, cond: None }
+    Field { key, ty, hidden: true, cond: None, alias: None }
 }
 
 /// A block layout (Series 1 or 2), or a header-less group of fields.

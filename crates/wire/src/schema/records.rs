@@ -58,7 +58,7 @@ pub static DISCOVERY_HEADER: BlockDef = BlockDef {
     name: "DISCOVERY_HEADER",
     header: None,
     fields: &[
-        f("deviceId", Ty::U32),
+        Field { key: "deviceId", ty: Ty::U32, hidden: false, cond: None, alias: Some("headerDeviceId") },
         hidden("legacyIpAddress", Ty::Ipv4),
         f("macAddress", Ty::Mac),
         hidden("hasIpv6", Ty::U8),
@@ -69,7 +69,7 @@ pub static DISCOVERY_HEADER: BlockDef = BlockDef {
         f("eventSubtype", Ty::U32),
         hidden("fileNumber", Ty::U32),
         hidden("filePosition", Ty::U32),
-        Field { key: "hostIpAddr", ty: Ty::Ipv6, hidden: false, cond: Some("hasIpv6") },
+        Field { key: "hostIpAddr", ty: Ty::Ipv6, hidden: false, cond: Some("hasIpv6"), alias: None },
     ],
 };
 
@@ -88,6 +88,13 @@ pub static INTRUSION_CHOICE: Choice = Choice { default: &S2_85, options: &[&S2_4
 pub static MALWARE_CHOICE: Choice = Choice { default: &S2_80, options: &[&S2_62, &S2_80] };
 /// File event (500/502) block versions; S2 79 is current.
 pub static FILE_CHOICE: Choice = Choice { default: &S2_79, options: &[&S2_56, &S2_79] };
+/// User information (92–94) block versions: S1 120 (5.0), S1 155 (6.0, current in N); M sent
+/// S1 167 for 93/94.
+pub static USER_INFO_CHOICE: Choice = Choice { default: &S1_155, options: &[&S1_120, &S1_155, &S1_167] };
+/// User login (95) block versions: S1 127 (5.4, extended user v4), S1 159 (6.0), S1 165 (6.1),
+/// S1 167 (6.2+, extended user v7).
+pub static USER_LOGIN_CHOICE: Choice =
+    Choice { default: &S1_167, options: &[&S1_121, &S1_127, &S1_159, &S1_165, &S1_167] };
 /// Connection event (71) block versions; S1 174 is current.
 pub static CONNECTION_CHOICE: Choice = Choice {
     default: &S1_174,
@@ -238,10 +245,10 @@ const R88: &[Field] = &[DISC, f("protocols", Ty::Block(&S1_83))];
 const R89: &[Field] = &[DISC, f("scanResult", Ty::Block(&S1_142))];
 const R90: &[Field] = &[f("id", Ty::U32), f("length", Ty::Len32("name")), f("name", Ty::Bytes("length"))];
 const R91: &[Field] = &[f("id", Ty::U32), f("length", Ty::Len32("name")), f("name", Ty::Bytes("length"))];
-const R92: &[Field] = &[DISC, f("user", Ty::Block(&S1_155))];
-const R93: &[Field] = &[DISC, f("user", Ty::Block(&S1_155))];
-const R94: &[Field] = &[DISC, f("user", Ty::Block(&S1_155))];
-const R95: &[Field] = &[DISC, f("user", Ty::Block(&S1_167))];
+const R92: &[Field] = &[DISC, f("user", Ty::BlockChoice(&USER_INFO_CHOICE))];
+const R93: &[Field] = &[DISC, f("user", Ty::BlockChoice(&USER_INFO_CHOICE))];
+const R94: &[Field] = &[DISC, f("user", Ty::BlockChoice(&USER_INFO_CHOICE))];
+const R95: &[Field] = &[DISC, f("user", Ty::BlockChoice(&USER_LOGIN_CHOICE))];
 const R96: &[Field] = &[f("id", Ty::U32), f("length", Ty::Len32("name")), f("name", Ty::Bytes("length"))];
 const R98: &[Field] = &[f("", Ty::Merge(&S2_57))];
 const R101: &[Field] = &[DISC, f("osfingerprint", Ty::Block(&S1_130))];
