@@ -14,6 +14,7 @@ use estreamer_pki::{IdentityPolicy, ServerTlsOptions};
 use estreamer_server::ServerOptions;
 use estreamer_store::{Store, StoreOptions, StoreReader};
 use estreamer_wire::message::{Bundle, Message};
+use estreamer_wire::view::{decorate, MetadataCache};
 use estreamer_wire::{check, decode_record, RecordHead};
 use tokio_util::sync::CancellationToken;
 
@@ -109,6 +110,9 @@ enum Cmd {
         /// Legacy mode: do not send the extended request (bit 30).
         #[arg(long)]
         legacy: bool,
+        /// Request flags of the Event Stream Request, e.g. 0x48900061 (default: eNcore 5.2.11's).
+        #[arg(long, value_parser = parse_flags)]
+        flags: Option<u32>,
         /// Ack only bundles (default: ack every message, like eNcore).
         #[arg(long)]
         ack_bundles_only: bool,
@@ -118,11 +122,24 @@ enum Cmd {
         /// TLS versions to offer (eNcore offers 1.2 only).
         #[arg(long, value_enum, default_value_t = TlsArg::Any)]
         tls: TlsArg,
+        /// Metadata cache file (default: next to the bookmark, `<bookmark>.cache`).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Do not add the `@computed` view (resolved names, event time).
+        #[arg(long)]
+        no_computed: bool,
     },
     /// Decode a file of raw eStreamer messages to JSON lines.
     Decode {
         /// File holding concatenated messages (Event Data, bundles, ...).
         file: PathBuf,
+        /// Metadata cache to resolve names with (a client's `.cache` file); metadata records in
+        /// the file are learned as they come.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Do not add the `@computed` view.
+        #[arg(long)]
+        no_computed: bool,
     },
     /// Everything in one go on a temporary directory: CA, client, sensor, service, client.
     Demo {
@@ -253,6 +270,9 @@ fn main() -> Result<()> {
             runtime()?.block_on(serve(data, tls, listen, skip_host_check, require_subject, max_clients, keepalive))
         }
         Cmd::Client {
+            flags,
+            cache,
+            no_computed,
             tls,
             server,
             pkcs12,
@@ -279,8 +299,13 @@ fn main() -> Result<()> {
                 bail!("--start bookmark needs --bookmark FILE (or use --start oldest|now)");
             }
             opts.bookmark = bookmark;
+            opts.cache_file = cache;
+            opts.computed = !no_computed;
             opts.max_events = max_events;
             opts.idle_exit = idle_exit.map(Duration::from_secs_f64);
+            if let Some(f) = flags {
+                opts.flags = f;
+            }
             if legacy {
                 opts.flags &= !estreamer_wire::message::flags::EXTENDED;
             }
@@ -312,15 +337,23 @@ fn main() -> Result<()> {
             );
             Ok(())
         }
-        Cmd::Decode { file } => {
+        Cmd::Decode { file, cache, no_computed } => {
             init_logging("warn");
-            decode_file(&file)
+            decode_file(&file, cache.as_deref(), !no_computed)
         }
         Cmd::Demo { events, seed } => {
             init_logging("warn");
             runtime()?.block_on(demo(events, seed))
         }
     }
+}
+
+fn parse_flags(s: &str) -> Result<u32, String> {
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u32::from_str_radix(h, 16),
+        None => s.parse(),
+    };
+    r.map_err(|e| format!("{s:?} is not a 32-bit number (decimal or 0x hex): {e}"))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -405,8 +438,12 @@ async fn serve(
     Ok(())
 }
 
-fn decode_file(path: &Path) -> Result<()> {
+fn decode_file(path: &Path, cache: Option<&Path>, computed: bool) -> Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut cache = match cache {
+        Some(c) => estreamer_client::bookmark::load_cache(c).map_err(|e| anyhow::anyhow!("{}: {e}", c.display()))?,
+        None => MetadataCache::new(),
+    };
     let mut sink = JsonLines::new(std::io::stdout().lock());
     let mut pos = 0;
     let mut n = 0u64;
@@ -431,9 +468,14 @@ fn decode_file(path: &Path) -> Result<()> {
         };
         for ed in records {
             let (ts, ck) = ed.archive.unwrap_or((0, 0));
-            let d = decode_record(RecordHead { record_type: ed.record_type, archive_ts: ts, checksum: ck }, &ed.body);
+            let mut d =
+                decode_record(RecordHead { record_type: ed.record_type, archive_ts: ts, checksum: ck }, &ed.body);
             for i in &d.issues {
                 eprintln!("decode: {i}");
+            }
+            cache.learn(&d.value);
+            if computed {
+                decorate(&mut d.value, &cache);
             }
             sink.write_record(&d.value)?;
             n += 1;

@@ -235,6 +235,39 @@ fn resume_from_bookmark_loses_nothing() {
 }
 
 #[test]
+fn names_resolve_and_the_metadata_cache_outlives_the_session() {
+    let env = Env::new(150);
+    let bm = env.path("state.json");
+    let n = env.count.to_string();
+    let first = env.client(&["--start", "oldest", "--bookmark", p(&bm), "--max-events", "40"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let recs = lines(&first);
+    let intrusion = recs.iter().find(|r| r["recordType"] == 400).expect("an intrusion event");
+    let c = &intrusion["@computed"];
+    for k in
+        ["message", "classificationName", "priority", "idsPolicy", "sensor", "ingressSecurityZone", "firewallPolicy"]
+    {
+        assert!(c.get(k).is_some_and(|v| v.is_string()), "intrusion @computed.{k} missing: {c}");
+    }
+    let conn = recs.iter().find(|r| r["recordType"] == 71).expect("a connection event");
+    let c = &conn["@computed"];
+    for k in ["applicationProtocol", "firewallRule", "sensor", "eventDateTime"] {
+        assert!(c.get(k).is_some_and(|v| v.is_string()), "connection @computed.{k} missing: {c}");
+    }
+    assert!(env.path("state.cache").exists(), "cache saved next to the bookmark");
+    // Second session (legacy, no metadata bit): no metadata arrives, names still resolve.
+    let second =
+        env.client(&["--start", "bookmark", "--bookmark", p(&bm), "--flags", "0x00800061", "--idle-exit", "3"]);
+    assert!(second.status.success(), "{}", String::from_utf8_lossy(&second.stderr));
+    let recs = lines(&second);
+    assert!(recs.iter().all(|r| !is_metadata(r["recordType"].as_u64().unwrap())), "no metadata requested");
+    assert!(!recs.is_empty() && recs.len() <= env.count, "{} of {n}", recs.len());
+    for r in recs.iter().filter(|r| r["recordType"] == 400) {
+        assert!(r["@computed"]["message"].is_string(), "rule message from the cached metadata: {}", r["@computed"]);
+    }
+}
+
+#[test]
 fn client_from_another_ca_is_refused() {
     let env = Env::new(20);
     let other = env.path("other");
@@ -393,12 +426,22 @@ fn decode_turns_a_capture_into_json_lines() {
     }
     let f = dir.path().join("capture.bin");
     std::fs::write(&f, &capture).unwrap();
-    let out = ok(&["decode", p(&f)]);
+    let out = ok(&["decode", p(&f), "--no-computed"]);
     let recs = lines(&out);
     assert_eq!(recs.iter().map(|r| r["recordType"].as_u64().unwrap()).collect::<Vec<_>>(), vec![400, 123, 400, 71]);
     let want: serde_json::Value =
         serde_json::from_slice(&std::fs::read(vectors.join("r71_s1b174.json")).unwrap()).unwrap();
     assert_eq!(recs[3], want);
+    // With the computed view, the device named by the 123 record resolves in later events.
+    let out = ok(&["decode", p(&f)]);
+    let recs = lines(&out);
+    let device = recs[1]["name"].as_str().unwrap().to_string();
+    assert!(recs[0]["@computed"].get("sensor").is_none(), "not yet known at the first record");
+    assert_eq!(recs[2]["@computed"]["sensor"], device);
+    assert_eq!(recs[3]["@computed"]["sensor"], device);
+    let mut plain = recs[3].clone();
+    plain.as_object_mut().unwrap().remove("@computed");
+    assert_eq!(plain, want, "the computed view is added, nothing else changes");
 }
 
 #[test]

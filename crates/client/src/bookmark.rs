@@ -1,10 +1,13 @@
-//! Bookmark file: the highest archival timestamp written, saved atomically.
+//! Client state files: the bookmark (highest archival timestamp written) and the metadata
+//! cache, both saved atomically.
 //!
 //! Format, as eNcore's: a JSON object `{"1": <integer>}`. Written to a temporary file, synced,
 //! then renamed over the old one, so a crash leaves either the old or the new value.
 
 use std::io::{self, Write};
 use std::path::Path;
+
+use estreamer_wire::view::MetadataCache;
 
 /// Read the bookmark; 0 when the file is missing.
 pub fn load(path: &Path) -> io::Result<u32> {
@@ -23,11 +26,30 @@ pub fn load(path: &Path) -> io::Result<u32> {
 
 /// Save atomically (temp file, fsync, rename, fsync directory).
 pub fn save(path: &Path, ts: u32) -> io::Result<()> {
+    write_atomic(path, format!("{{\"1\": {ts}}}\n").as_bytes())
+}
+
+/// Load the metadata cache; an empty cache when the file is missing.
+pub fn load_cache(path: &Path) -> Result<MetadataCache, String> {
+    match std::fs::read(path) {
+        Ok(b) => MetadataCache::from_bytes(&b).map_err(|e| e.to_string()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(MetadataCache::new()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Save the metadata cache atomically.
+pub fn save_cache(path: &Path, cache: &MetadataCache) -> Result<(), String> {
+    write_atomic(path, &cache.to_bytes()).map_err(|e| e.to_string())
+}
+
+/// Write a file so that a crash leaves either the old or the new content.
+pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("bookmark")));
+    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("state")));
     {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(format!("{{\"1\": {ts}}}\n").as_bytes())?;
+        f.write_all(data)?;
         f.sync_all()?;
     }
     std::fs::rename(&tmp, path)?;

@@ -14,6 +14,7 @@ use estreamer_pki::{ClientIdentity, ClientTlsOptions};
 use estreamer_wire::message::{flags, ErrorMessage, EventSpec, Message, TIMESTAMP_NOW, TIMESTAMP_OLDEST};
 use estreamer_wire::schema::{record_def, Family};
 use estreamer_wire::session::{AckPolicy, ClientConfig, ClientEvent, ClientSession, ENCORE_5_2_11_EVENTS};
+use estreamer_wire::view::{decorate, MetadataCache};
 use estreamer_wire::{decode_record, IssueStats, RecordHead};
 use rustls_pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -71,6 +72,14 @@ pub enum ClientError {
         /// Cause.
         source: std::io::Error,
     },
+    /// Metadata cache file failure.
+    #[error("metadata cache {path}: {reason}")]
+    Cache {
+        /// File.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// PKI failure.
     #[error(transparent)]
     Pki(#[from] estreamer_pki::PkiError),
@@ -113,6 +122,11 @@ pub struct ClientOptions {
     pub start: Start,
     /// Bookmark file (highest archival timestamp written).
     pub bookmark: Option<PathBuf>,
+    /// Metadata cache file, so events referencing metadata sent in an earlier session still
+    /// resolve. Default: next to the bookmark (`<bookmark>.cache`).
+    pub cache_file: Option<PathBuf>,
+    /// Add the `@computed` view (resolved names, event time) to every record.
+    pub computed: bool,
     /// Stop after this many event (non-metadata) records.
     pub max_events: Option<u64>,
     /// Stop when nothing arrives for this long.
@@ -133,6 +147,8 @@ impl ClientOptions {
             ack: AckPolicy::EveryMessage,
             start: Start::Bookmark,
             bookmark: None,
+            cache_file: None,
+            computed: true,
             max_events: None,
             idle_exit: None,
             connect_timeout: Duration::from_secs(10),
@@ -190,6 +206,12 @@ pub async fn run(
         Start::Now => TIMESTAMP_NOW,
         Start::Bookmark => bookmark,
     };
+    let cache_path = opts.cache_file.clone().or_else(|| opts.bookmark.as_ref().map(|b| b.with_extension("cache")));
+    let mut cache = match &cache_path {
+        Some(p) => bookmark::load_cache(p).map_err(|reason| ClientError::Cache { path: p.clone(), reason })?,
+        None => MetadataCache::new(),
+    };
+    let mut cache_dirty = false;
     let tls_cfg = estreamer_pki::client_config(&opts.identity, &opts.tls)?;
     let name = match host.parse::<IpAddr>() {
         Ok(ip) => ServerName::IpAddress(ip.into()),
@@ -234,7 +256,12 @@ pub async fn run(
                 match ev {
                     ClientEvent::Record(ed) => {
                         let (ts, ck) = ed.archive.unwrap_or((0, 0));
-                        let d = decode_record(RecordHead { record_type: ed.record_type, archive_ts: ts, checksum: ck }, &ed.body);
+                        let mut d =
+                            decode_record(RecordHead { record_type: ed.record_type, archive_ts: ts, checksum: ck }, &ed.body);
+                        cache_dirty |= cache.learn(&d.value);
+                        if opts.computed {
+                            decorate(&mut d.value, &cache);
+                        }
                         sum.layout_issues += d.issues.len() as u64;
                         for issue in stats.note(&d.issues) {
                             warn!(%issue, "record does not fit its layout; decoded as far as possible (warned once per kind)");
@@ -269,6 +296,12 @@ pub async fn run(
             }
             // Output first, then the bookmark: a crash between the two re-sends, never loses.
             sink.flush().map_err(ClientError::Output)?;
+            if cache_dirty {
+                if let Some(p) = &cache_path {
+                    bookmark::save_cache(p, &cache).map_err(|reason| ClientError::Cache { path: p.clone(), reason })?;
+                }
+                cache_dirty = false;
+            }
             if sum.max_archive_ts > saved_ts {
                 if let Some(p) = &opts.bookmark {
                     bookmark::save(p, sum.max_archive_ts).map_err(|source| ClientError::Bookmark { path: p.clone(), source })?;

@@ -15,7 +15,9 @@ pub mod walk;
 
 pub use message::{check, Message, MessageType};
 pub use value::{Obj, Value};
-pub use walk::{decode_record, encode_record_body, record_from_json, Decoded, Issue, IssueKind, IssueStats, RecordHead};
+pub use walk::{
+    decode_record, encode_record_body, record_from_json, Decoded, Issue, IssueKind, IssueStats, RecordHead,
+};
 
 /// Everything that can be wrong with bytes on the wire; each variant says where.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
