@@ -88,18 +88,55 @@ impl Value {
         }
     }
 
-    /// Render as compact JSON into `out`.
+    /// Render as compact JSON into `out`. This is the client's hot path: it formats straight
+    /// into `out` without intermediate strings.
     pub fn write_json(&self, out: &mut String) {
         match self {
-            Value::U(n) => {
-                let _ = write!(out, "{n}");
+            Value::U(n) => push_u64(out, *n),
+            Value::Ip4(a) => {
+                let _ = write!(out, "\"{}\"", Ipv4Addr::from(*a));
             }
-            Value::Ip4(a) => write_json_str(out, &Ipv4Addr::from(*a).to_string()),
-            Value::Ip6(a) => write_json_str(out, &ipv6_text(a)),
-            Value::Mac(m) => write_json_str(out, &mac_text(m)),
-            Value::Uuid(u) => write_json_str(out, &uuid_text(u)),
-            Value::Hex(b) => write_json_str(out, &hex(b)),
-            Value::Data(b) => write_json_str(out, &data_text(b)),
+            Value::Ip6(a) => {
+                let ip = Ipv6Addr::from(*a);
+                let _ = match ip.to_ipv4_mapped() {
+                    Some(v4) => write!(out, "\"{v4}\""),
+                    None => write!(out, "\"{ip}\""),
+                };
+            }
+            Value::Mac(m) => {
+                out.push('"');
+                for (i, b) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push(':');
+                    }
+                    push_hex(out, *b);
+                }
+                out.push('"');
+            }
+            Value::Uuid(u) => {
+                out.push('"');
+                for (i, b) in u.iter().enumerate() {
+                    if matches!(i, 4 | 6 | 8 | 10) {
+                        out.push('-');
+                    }
+                    push_hex(out, *b);
+                }
+                out.push('"');
+            }
+            Value::Hex(b) => {
+                out.push('"');
+                b.iter().for_each(|x| push_hex(out, *x));
+                out.push('"');
+            }
+            Value::Data(b) => match std::str::from_utf8(b) {
+                // NULs are dropped (servers often send a trailing one).
+                Ok(s) => write_json_str_filtered(out, s),
+                Err(_) => {
+                    out.push('"');
+                    b.iter().for_each(|x| push_hex(out, *x));
+                    out.push('"');
+                }
+            },
             Value::Obj(o) => o.write_json(out),
             Value::Arr(items) => {
                 out.push('[');
@@ -132,8 +169,10 @@ impl Obj {
                 out.push(',');
             }
             first = false;
-            write_json_str(out, e.key);
-            out.push(':');
+            // Keys come from the schema tables: plain identifiers, no escaping needed.
+            out.push('"');
+            out.push_str(e.key);
+            out.push_str("\":");
             e.value.write_json(out);
         }
         out.push('}');
@@ -143,28 +182,67 @@ impl Obj {
 /// Write a JSON string literal with escaping.
 pub fn write_json_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+    escape_into(out, s, false);
+    out.push('"');
+}
+
+/// Like [`write_json_str`], dropping NUL characters.
+fn write_json_str_filtered(out: &mut String, s: &str) {
+    out.push('"');
+    escape_into(out, s, true);
+    out.push('"');
+}
+
+/// Copy runs of plain bytes at once; only quotes, backslashes and control characters are
+/// rewritten (they are ASCII, so slicing at them keeps UTF-8 boundaries).
+fn escape_into(out: &mut String, s: &str, drop_nul: bool) {
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        run = i + 1;
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0 if drop_nul => {}
+            c => {
+                let _ = write!(out, "\\u{:04x}", c);
             }
-            c => out.push(c),
         }
     }
-    out.push('"');
+    out.push_str(&s[run..]);
+}
+
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+}
+
+fn push_hex(out: &mut String, b: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push(DIGITS[(b >> 4) as usize] as char);
+    out.push(DIGITS[(b & 15) as usize] as char);
 }
 
 /// Lower-case hex of `b`.
 pub fn hex(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02x}");
-    }
+    b.iter().for_each(|x| push_hex(&mut s, *x));
     s
 }
 
