@@ -246,6 +246,7 @@ pub async fn run(
     let mut buf = vec![0u8; 64 * 1024];
     let mut received_any = false;
     let mut last_record = tokio::time::Instant::now();
+    let mut failed: Option<ClientError> = None;
     let io = |source| ClientError::Io { server: server.clone(), source };
 
     let result: Result<(), ClientError> = async {
@@ -296,6 +297,7 @@ pub async fn run(
             }
             // Output first, then the bookmark: a crash between the two re-sends, never loses.
             sink.flush().map_err(ClientError::Output)?;
+            let pending_failure = failed.take();
             if cache_dirty {
                 if let Some(p) = &cache_path {
                     bookmark::save_cache(p, &cache).map_err(|reason| ClientError::Cache { path: p.clone(), reason })?;
@@ -307,6 +309,9 @@ pub async fn run(
                     bookmark::save(p, sum.max_archive_ts).map_err(|source| ClientError::Bookmark { path: p.clone(), source })?;
                 }
                 saved_ts = sum.max_archive_ts;
+            }
+            if let Some(e) = pending_failure {
+                return Err(e);
             }
             while let Some(bytes) = session.poll_transmit() {
                 wr.write_all(&bytes).await.map_err(io)?;
@@ -336,7 +341,11 @@ pub async fn run(
                     }
                     Ok(Ok(n)) => {
                         received_any = true;
-                        session.receive(&buf[..n]).map_err(|source| ClientError::Protocol { server: server.clone(), source })?;
+                        // Records that arrived before the bad message are still written (next turn
+                        // of the loop), then the error ends the session.
+                        if let Err(source) = session.receive(&buf[..n]) {
+                            failed = Some(ClientError::Protocol { server: server.clone(), source });
+                        }
                     }
                     // Before any byte arrived, a reset or a close without close_notify is the
                     // server refusing us after the handshake, like a plain close.

@@ -1,0 +1,111 @@
+//! The client against servers that misbehave, over real TLS on 127.0.0.1: garbage, an
+//! oversize length, a truncated message then close, a corrupt record. Each ends (or skips)
+//! with a clear reason; none hangs or panics.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use estreamer_client::{run, ClientError, ClientOptions, Start};
+use estreamer_output::Collect;
+use estreamer_wire::message::{EventData, Message, StreamingService};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+
+/// A one-connection TLS server that reads the request, writes `script` and closes.
+async fn server(script: Vec<u8>) -> (std::net::SocketAddr, ClientOptions, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    estreamer_pki::init_ca(&pki, &["127.0.0.1".parse().unwrap()], &[]).unwrap();
+    let issued = estreamer_pki::add_client(&pki, "127.0.0.1", Some("pw")).unwrap();
+    let identity = estreamer_pki::load_pkcs12(&issued.pkcs12, "pw").unwrap();
+    let tls = estreamer_pki::server_config(&pki, &Default::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut s = tokio_rustls::TlsAcceptor::from(Arc::clone(&tls)).accept(tcp).await.unwrap();
+        let mut req = [0u8; 16];
+        s.read_exact(&mut req).await.unwrap();
+        s.write_all(&script).await.unwrap();
+        s.flush().await.unwrap();
+        // Then close (close_notify): the client must finish what it has and stop.
+        let _ = s.shutdown().await;
+        // Drain whatever the client sends until it closes (bounded by the test timeout).
+        let mut sink = [0u8; 1024];
+        while let Ok(n) = s.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    });
+    let mut opts = ClientOptions::new(addr.to_string(), identity);
+    opts.start = Start::Oldest;
+    opts.idle_exit = Some(Duration::from_secs(5));
+    opts.flags &= !estreamer_wire::message::flags::EXTENDED;
+    (addr, opts, dir)
+}
+
+async fn client(script: Vec<u8>) -> (Result<estreamer_client::ClientSummary, ClientError>, Collect) {
+    let (_addr, opts, _dir) = server(script).await;
+    let mut sink = Collect::default();
+    let r = tokio::time::timeout(Duration::from_secs(20), run(&opts, &mut sink, CancellationToken::new()))
+        .await
+        .expect("the client must not hang");
+    (r, sink)
+}
+
+fn record(rt: u32, body: &[u8]) -> Vec<u8> {
+    Message::EventData(EventData { record_type: rt, archive: Some((5, 0)), body: body.to_vec() }).to_bytes().unwrap()
+}
+
+const NAME: &[u8] = b"\x00\x00\x00\x01\x00\x00\x00\x03abc";
+
+#[tokio::test]
+async fn garbage_from_the_server_is_a_protocol_error() {
+    let (r, _) = client(b"\x00\x09\x00\x04garbage garbage".to_vec()).await;
+    let e = r.unwrap_err();
+    assert!(matches!(e, ClientError::Protocol { .. }), "{e}");
+    assert!(e.to_string().contains("header version 9"), "{e}");
+}
+
+#[tokio::test]
+async fn oversize_length_is_refused_before_buffering() {
+    let (r, _) = client(vec![0, 1, 0, 4, 0xff, 0xff, 0xff, 0xff]).await;
+    let e = r.unwrap_err();
+    assert!(e.to_string().contains("above the maximum"), "{e}");
+}
+
+#[tokio::test]
+async fn truncated_message_then_close_keeps_what_came_before() {
+    let mut script = record(123, NAME);
+    script.extend_from_slice(&record(123, NAME)[..10]);
+    let (r, sink) = client(script).await;
+    let sum = r.unwrap();
+    assert_eq!(sum.records, 1);
+    assert_eq!(sink.records.len(), 1);
+}
+
+#[tokio::test]
+async fn corrupt_record_is_reported_and_skipped() {
+    let mut bad = record(123, NAME);
+    bad[12..16].copy_from_slice(&99u32.to_be_bytes()); // record length that fits no header form
+    let mut script = bad;
+    script.extend(record(123, NAME));
+    script.extend(Message::StreamingInformation(vec![StreamingService::advertise(5000)]).to_bytes().unwrap());
+    let (r, sink) = client(script).await;
+    // A 2051 without the event service is fatal for eNcore; for us too, after the good record.
+    assert!(r.is_err());
+    assert_eq!(sink.records.len(), 1, "the good record after the corrupt one was written");
+}
+
+#[tokio::test]
+async fn unknown_record_type_is_written_raw_not_fatal() {
+    let mut script = record(9999, b"\x01\x02");
+    script.extend(record(123, NAME));
+    let (r, sink) = client(script).await;
+    let sum = r.unwrap();
+    assert_eq!(sum.records, 2);
+    assert_eq!(sum.layout_issues, 1);
+    let json = estreamer_wire::Value::Obj(sink.records[0].clone()).to_json();
+    assert_eq!(json["@unparsed"], "0102");
+}
