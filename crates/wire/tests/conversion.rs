@@ -1,15 +1,16 @@
 //! Version conversion: a stored record re-encoded in another block version of its family by
 //! field name, for every version pair in the table and every known client's request.
 
-use estreamer_wire::message::{EventSpec, Message};
+use estreamer_wire::message::EventSpec;
 use estreamer_wire::schema::{BlockDef, Ty};
 use estreamer_wire::session::{block_for_version, convert, version_table, OutRecord, Subscription};
 use estreamer_wire::value::{Obj, Value};
 use estreamer_wire::{decode_record, RecordHead};
 
+mod common;
+
 fn vector(name: &str) -> (u32, u32, Vec<u8>) {
-    let bin = std::fs::read(format!("{}/../../testdata/vectors/{name}.bin", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let Message::EventData(ed) = Message::decode(&bin).unwrap() else { panic!() };
+    let ed = common::event_data(name);
     (ed.record_type, ed.archive_ts(), ed.body)
 }
 

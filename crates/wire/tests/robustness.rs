@@ -7,6 +7,8 @@ use estreamer_wire::session::{ClientConfig, ClientSession, ServerConfig, ServerS
 use estreamer_wire::{check, decode_record, RecordHead};
 use proptest::prelude::*;
 
+mod common;
+
 /// Everything a hostile peer can reach.
 fn feed_everything(data: &[u8]) {
     let _ = check(data, 1 << 20);

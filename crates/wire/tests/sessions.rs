@@ -22,11 +22,11 @@ fn drain(s: &mut ServerSession) -> Vec<Message> {
     out
 }
 
+mod common;
+
+/// The body of the golden S2 85 intrusion vector.
 fn intrusion_body() -> Vec<u8> {
-    // A 16-byte S2 85-typed block is enough for the session (it does not decode records
-    // unless converting); use the real vector body to keep it honest.
-    let bin = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors/r400_s2b85.bin")).unwrap();
-    bin[24..].to_vec()
+    common::event_data("r400_s2b85").body
 }
 
 #[test]

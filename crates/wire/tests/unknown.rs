@@ -1,15 +1,14 @@
 //! Unknown is never fatal: unknown record types, unknown block versions, short and long bodies
 //! decode without error, keep what they cannot place as hex, and are counted.
 
-use estreamer_wire::message::Message;
 use estreamer_wire::value::Value;
 use estreamer_wire::walk::UNPARSED_KEY;
 use estreamer_wire::{decode_record, encode_record_body, IssueKind, IssueStats, RecordHead};
 
+mod common;
+
 fn vector_body(name: &str) -> Vec<u8> {
-    let bin = std::fs::read(format!("{}/../../testdata/vectors/{name}.bin", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let Message::EventData(ed) = Message::decode(&bin).unwrap() else { panic!() };
-    ed.body
+    common::event_data(name).body
 }
 
 fn head(rt: u32) -> RecordHead {

@@ -4,26 +4,13 @@
 use estreamer_wire::message::{Bundle, EventData, Message};
 use estreamer_wire::{decode_record, encode_record_body, record_from_json, RecordHead};
 use serde_json::Value as J;
-use std::path::PathBuf;
-
-fn vectors_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let shared = root.join("../shared/vectors");
-    if shared.join("index.json").exists() {
-        shared
-    } else {
-        root.join("testdata/vectors")
-    }
-}
+mod common;
+use common::{read, vectors_dir};
 
 fn index() -> Vec<J> {
     let s = std::fs::read_to_string(vectors_dir().join("index.json")).unwrap();
     let v: J = serde_json::from_str(&s).unwrap();
     v["vectors"].as_array().unwrap().clone()
-}
-
-fn read(name: &str, ext: &str) -> Vec<u8> {
-    std::fs::read(vectors_dir().join(format!("{name}.{ext}"))).unwrap()
 }
 
 /// Decode a record message and render it.

@@ -7,17 +7,8 @@ use estreamer_wire::schema::{record_def, Family};
 use estreamer_wire::view::{computed, decorate, event_time, rfc3339, MetadataCache};
 use estreamer_wire::{decode_record, Obj, RecordHead, Value, WireError};
 use serde_json::{json, Value as J};
-use std::path::PathBuf;
-
-fn vectors_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let shared = root.join("../shared/vectors");
-    if shared.join("index.json").exists() {
-        shared
-    } else {
-        root.join("testdata/vectors")
-    }
-}
+mod common;
+use common::vectors_dir;
 
 /// Names of every record vector.
 fn record_vectors() -> Vec<String> {

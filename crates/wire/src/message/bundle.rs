@@ -18,20 +18,10 @@ pub struct Bundle {
 const ITEM_EVENT_DATA: u32 = 4;
 
 impl Bundle {
+    /// Strict parse: any item that does not parse is an error.
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let connection_id = r.u32("connection id")?;
-        let sequence = r.u32("sequence number")?;
-        let mut items = Vec::new();
-        while r.remaining() > 0 {
-            let offset = r.pos();
-            let t = r.u32("bundle item type")?;
-            if t != ITEM_EVENT_DATA {
-                return Err(WireError::BadBundleItem { item_type: t, offset });
-            }
-            let len = r.u32("bundle item length")? as usize;
-            let payload = r.bytes(len, "bundle item")?;
-            items.push(EventData::parse(payload)?);
-        }
+        let (connection_id, sequence, items) = Self::read_lenient(r.rest())?;
+        let items = items.into_iter().collect::<Result<Vec<_>, _>>()?;
         Ok(Bundle { connection_id, sequence, items })
     }
 

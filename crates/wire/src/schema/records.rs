@@ -204,15 +204,8 @@ const R67: &[Field] = &[
     f("uuid", Ty::Uuid),
     f("revisionUuid", Ty::Uuid),
 ];
-const R69: &[Field] = &[
-    f("id", Ty::U32),
-    f("nameLength", Ty::Len16("name")),
-    f("name", Ty::Bytes("nameLength")),
-    f("descriptionLength", Ty::Len16("description")),
-    f("description", Ty::Bytes("descriptionLength")),
-    f("uuid", Ty::Uuid),
-    f("revisionUuid", Ty::Uuid),
-];
+/// Correlation policy (69) has the classification layout (RECORDS.md §6.11).
+const R69: &[Field] = R67;
 const R70: &[Field] = &[
     f("id", Ty::U32),
     f("nameLength", Ty::Len16("name")),
