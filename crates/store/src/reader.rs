@@ -129,6 +129,8 @@ impl StoreReader {
         if segs.is_empty() {
             return Err(StoreError::NotAStore { dir: self.dir.to_path_buf() });
         }
+        #[cfg(test)]
+        tests::after_list(&self.dir, &segs);
         Ok(segs)
     }
 
@@ -440,8 +442,194 @@ impl Cursor {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+
     use super::*;
-    use crate::{Store, StoreOptions, SyncPolicy};
+    use crate::{Retention, Store, StoreOptions, SyncPolicy};
+
+    type Hook = Box<dyn FnMut(&Path, &[u64])>;
+
+    thread_local! {
+        /// Runs on this thread right after a seek lists the segments: lets a test play the
+        /// writer (retention, rolls) in exactly the window between listing and opening.
+        static AFTER_LIST: RefCell<Option<Hook>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn after_list(dir: &Path, segs: &[u64]) {
+        AFTER_LIST.with(|h| {
+            if let Some(f) = h.borrow_mut().as_mut() {
+                f(dir, segs);
+            }
+        });
+    }
+
+    /// Runs `f` with `hook` installed as the after-listing hook of this thread.
+    fn with_hook<T>(hook: impl FnMut(&Path, &[u64]) + 'static, f: impl FnOnce() -> T) -> T {
+        AFTER_LIST.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+        let out = f();
+        AFTER_LIST.with(|h| *h.borrow_mut() = None);
+        out
+    }
+
+    /// Deletes segment `first` the way retention does (log first, then index).
+    fn retention_delete(dir: &Path, first: u64) {
+        std::fs::remove_file(dir.join(log_name(first))).unwrap();
+        let _ = std::fs::remove_file(dir.join(idx_name(first)));
+    }
+
+    /// A store of `segments` segments of 10 records each; record i has archive_ts 1000 + i.
+    fn store_with_segments(dir: &Path, segments: u64) -> Store {
+        let frame = 28 + 4; // 4-byte bodies
+        let opts = StoreOptions { segment_bytes: 10 * frame, index_every: 3, sync: SyncPolicy::Never, retention: None };
+        let store = Store::open(dir, opts).unwrap();
+        for i in 1..=segments * 10 {
+            store.append_at(1, 1000 + i as u32, &(i as u32).to_le_bytes()).unwrap();
+        }
+        assert_eq!(segment::list(dir).unwrap().len() as u64, segments);
+        store
+    }
+
+    fn drain(c: &mut Cursor) -> Vec<u64> {
+        let mut out = Vec::new();
+        while let Some(r) = c.next().unwrap() {
+            out.push(r.seq);
+        }
+        out
+    }
+
+    /// The failure seen under load: retention deletes the oldest segment between every
+    /// listing and the open that follows it. A seek must not start over each time (and so
+    /// give up after a few rounds); a segment found gone means everything before it is
+    /// gone too, so the seek goes on with the rest of the same listing.
+    #[test]
+    fn seeks_survive_retention_deleting_the_oldest_segment_after_every_listing() {
+        let dir = tempfile::tempdir().unwrap();
+        let _store = store_with_segments(dir.path(), 40);
+        let reader = StoreReader::from_dir(Arc::new(dir.path().to_path_buf()));
+        let lists = Rc::new(Cell::new(0));
+        let hook = |lists: Rc<Cell<u32>>| {
+            move |dir: &Path, segs: &[u64]| {
+                lists.set(lists.get() + 1);
+                if segs.len() > 1 {
+                    retention_delete(dir, segs[0]);
+                }
+            }
+        };
+
+        // Time before everything: the oldest retained record (segment 1 went after the listing).
+        let got = with_hook(hook(lists.clone()), || drain(&mut reader.cursor_from_time(0).unwrap()));
+        assert_eq!(got, (11..=400).collect::<Vec<_>>());
+        assert_eq!(lists.get(), 1, "one listing, no start-over");
+
+        // Time inside the segment deleted after listing: its records are gone, so the
+        // first retained one at or after the time.
+        lists.set(0);
+        let got = with_hook(hook(lists.clone()), || drain(&mut reader.cursor_from_time(1015).unwrap()));
+        assert_eq!(got, (21..=400).collect::<Vec<_>>());
+        assert_eq!(lists.get(), 1);
+
+        // Seq inside a segment deleted after listing: Expired, naming the next segment.
+        lists.set(0);
+        match with_hook(hook(lists.clone()), || reader.cursor_from_seq(25)) {
+            Err(StoreError::Expired { requested: 25, oldest: 31 }) => {}
+            other => panic!("expected Expired {{ 25, 31 }}, got {other:?}"),
+        }
+        assert_eq!(lists.get(), 1);
+
+        // Seq beyond the deleted segment: exact, unaffected.
+        let got = with_hook(hook(lists.clone()), || drain(&mut reader.cursor_from_seq(45).unwrap()));
+        assert_eq!(got, (45..=400).collect::<Vec<_>>());
+
+        // Time seek whose target lies in a retained segment while the oldest go.
+        let got = with_hook(hook(lists.clone()), || drain(&mut reader.cursor_from_time(1395).unwrap()));
+        assert_eq!(got, (395..=400).collect::<Vec<_>>());
+        assert_eq!(with_hook(hook(lists.clone()), || reader.last_seq().unwrap()), 400);
+    }
+
+    /// When the writer rolls and retention deletes the whole listing (even its last
+    /// segment) before the seek opens anything, the seek lists again and still succeeds.
+    #[test]
+    fn seeks_list_again_when_retention_passes_the_whole_listing() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = StoreOptions {
+            segment_bytes: 10 * 32,
+            index_every: 3,
+            sync: SyncPolicy::Never,
+            retention: Some(Retention { max_bytes: Some(3 * 10 * 32), max_age: None }),
+        };
+        let store = Rc::new(Store::open(dir.path(), opts).unwrap());
+        let append = |store: &Store, n: u64| {
+            for _ in 0..n {
+                let i = store.last_seq() + 1;
+                store.append_at(1, 1000 + i as u32, &(i as u32).to_le_bytes()).unwrap();
+            }
+        };
+        append(&store, 50);
+        let reader = store.reader();
+        // For the first `rounds` listings, append enough that every listed segment goes.
+        let hook = |rounds: u32| {
+            let (store, mut left) = (Rc::clone(&store), rounds);
+            move |dir: &Path, segs: &[u64]| {
+                if left > 0 {
+                    left -= 1;
+                    append(&store, 60);
+                    assert!(!dir.join(log_name(*segs.last().unwrap())).exists());
+                }
+            }
+        };
+        for rounds in [1, 3] {
+            let c = with_hook(hook(rounds), || reader.cursor_from_time(0).unwrap());
+            let got = drain(&mut { c });
+            assert_eq!(*got.last().unwrap(), store.last_seq());
+            assert_eq!(got[0], segment::list(dir.path()).unwrap()[0], "starts at the oldest retained record");
+
+            // In the last listed segment, which retention deleted: expired for real.
+            let gone = store.last_seq() - 5;
+            match with_hook(hook(rounds), || reader.cursor_from_seq(gone)) {
+                Err(StoreError::Expired { requested, oldest }) => {
+                    assert_eq!((requested, oldest), (gone, segment::list(dir.path()).unwrap()[0]));
+                }
+                other => panic!("expected Expired, got {other:?}"),
+            }
+            // Past the end of the listing, written (and still retained) before the seek ends.
+            let ahead = store.last_seq() + 60 * u64::from(rounds) - 5;
+            let got = with_hook(hook(rounds), || drain(&mut reader.cursor_from_seq(ahead).unwrap()));
+            assert_eq!(got, (ahead..=store.last_seq()).collect::<Vec<_>>());
+
+            let before = store.last_seq();
+            let last = with_hook(hook(rounds), || reader.last_seq().unwrap());
+            assert!(last > before && last <= store.last_seq(), "{before} < {last} <= {}", store.last_seq());
+        }
+    }
+
+    /// A cursor that crosses into a segment the writer has just created sees "nothing yet"
+    /// while that segment is empty or holds part of its first frame, never an error.
+    #[test]
+    fn cursor_crossing_into_a_segment_being_created_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let _store = store_with_segments(dir.path(), 2);
+        let reader = StoreReader::from_dir(Arc::new(dir.path().to_path_buf()));
+        let mut c = reader.cursor_from_seq(15).unwrap();
+        assert_eq!(drain(&mut c), (15..=20).collect::<Vec<_>>());
+        // What a roll leaves between creating the file and finishing the first write (the
+        // store itself is not used from here on: its active segment is the 2nd one).
+        let path = dir.path().join(log_name(21));
+        std::fs::write(&path, b"").unwrap();
+        assert!(c.next().unwrap().is_none(), "empty new segment");
+        let mut frame = Vec::new();
+        crate::frame::encode_frame(&mut frame, 21, 2021, 1, b"body");
+        for cut in [1, 27, 28, 30] {
+            std::fs::write(&path, &frame[..cut]).unwrap();
+            assert!(c.next().unwrap().is_none(), "first frame cut at {cut}");
+            assert_eq!(reader.last_seq().unwrap(), 20, "cut at {cut}");
+            assert_eq!(drain(&mut reader.cursor_from_time(2021).unwrap()), Vec::<u64>::new());
+        }
+        std::fs::write(&path, &frame).unwrap();
+        assert_eq!(c.next().unwrap().map(|r| (r.seq, r.archive_ts)), Some((21, 2021)));
+        assert_eq!(reader.last_seq().unwrap(), 21);
+        assert_eq!(drain(&mut reader.cursor_from_time(2021).unwrap()), vec![21]);
+    }
 
     #[test]
     fn seeks_use_the_index_instead_of_scanning() {

@@ -752,24 +752,25 @@ fn seeks_race_cleanly_with_appends_rolls_and_retention() {
     let t = std::thread::spawn(move || {
         let mut checks = 0;
         while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
-            let last = reader.last_seq().unwrap();
+            let last = reader.last_seq().unwrap_or_else(|e| panic!("last_seq: {e:?}"));
             for back in [0u64, 1, 5, 40, 200] {
                 let q = last.saturating_sub(back).max(1);
                 // Time and seq are equal by construction (record i has archive_ts i).
-                let mut c = reader.cursor_from_time(q as u32).unwrap();
-                if let Some(r) = c.next().unwrap() {
+                let mut c =
+                    reader.cursor_from_time(q as u32).unwrap_or_else(|e| panic!("cursor_from_time({q}): {e:?}"));
+                if let Some(r) = c.next().unwrap_or_else(|e| panic!("next after time seek {q}: {e:?}")) {
                     assert!(r.seq >= q && u64::from(r.archive_ts) == r.seq, "{q}: {r:?}");
                 }
                 match reader.cursor_from_seq(q) {
                     Ok(mut c) => {
-                        if let Some(r) = c.next().unwrap() {
+                        if let Some(r) = c.next().unwrap_or_else(|e| panic!("next after seq seek {q}: {e:?}")) {
                             assert_eq!(r.seq, q);
                         }
                     }
                     Err(StoreError::Expired { requested, oldest }) => {
                         assert!(requested == q && oldest > q)
                     }
-                    Err(e) => panic!("{e}"),
+                    Err(e) => panic!("cursor_from_seq({q}): {e:?}"),
                 }
                 checks += 1;
             }

@@ -506,11 +506,9 @@ fn enc_block(def: &'static BlockDef, obj: &Obj, out: &mut Vec<u8>, number: Optio
         return enc_fields(def.fields, obj, out, None);
     };
     let start = out.len();
-    // eNcore never checks most block numbers, so a value's own number wins (e.g. BLOB type 1).
-    let btype = number.unwrap_or_else(|| match obj.get_u(type_key) {
-        Some(n) if n != 0 || def.number == 0 => n as u32,
-        _ => def.number,
-    });
+    // eNcore never checks most block numbers, so a value's own number wins (e.g. BLOB type 1,
+    // or 0); the layout's number is only the default for values built without one.
+    let btype = number.unwrap_or_else(|| obj.get_u(type_key).map_or(def.number, |n| n as u32));
     out.extend_from_slice(&btype.to_be_bytes());
     out.extend_from_slice(&[0; 4]);
     enc_fields(def.fields, obj, out, None)?;
@@ -527,8 +525,12 @@ pub fn record_from_json(json: &serde_json::Value) -> Result<(RecordHead, Obj), W
         u32::try_from(num("recordType")).map_err(|_| WireError::Json { what: "recordType out of range".into() })?;
     let head = RecordHead { record_type, archive_ts: num("archiveTimestamp") as u32, checksum: num("checksum") as u32 };
     let mut obj = Obj::new();
-    for k in ["recordType", "recordLength", "archiveTimestamp", "checksum", "blockType"] {
+    for k in ["recordType", "recordLength", "archiveTimestamp", "checksum"] {
         obj.push(k, Value::U(num(k)));
+    }
+    // The top-level blockType names the merged block; absent, the layout's number is used.
+    if let Some(n) = m.get("blockType").and_then(|v| v.as_u64()) {
+        obj.push("blockType", Value::U(n));
     }
     match record_def(record_type) {
         Some(def) => json_fields(def.body, m, &mut obj)?,

@@ -1,5 +1,5 @@
 //! Decoders fed arbitrary bytes never panic; every message survives encode → decode.
-//! The fuzz corpus in `tests/corpus/` (seeded from the golden vectors and fuzzer finds) is
+//! The fuzz corpus in `fuzz/corpus/<target>/` (fuzzer finds) and the golden vectors are
 //! replayed here so that `cargo test` covers what the fuzz targets found.
 
 use estreamer_wire::message::*;
@@ -85,15 +85,15 @@ proptest! {
 
 fn corpus() -> Vec<Vec<u8>> {
     let mut out = vec![];
-    for dir in [
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus"),
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/vectors"),
-    ] {
-        if let Ok(rd) = std::fs::read_dir(dir) {
-            for e in rd.flatten() {
-                if e.path().extension().is_some_and(|x| x == "bin") {
-                    out.push(std::fs::read(e.path()).unwrap());
-                }
+    let fuzz = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus"));
+    // Golden vectors: their `.bin` files; fuzz corpus directories: every file (fuzzer names).
+    let mut dirs = vec![(common::vectors_dir(), true)];
+    dirs.extend(std::fs::read_dir(fuzz).into_iter().flatten().flatten().map(|e| (e.path(), false)));
+    for (dir, only_bin) in dirs {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_file() && (!only_bin || p.extension().is_some_and(|x| x == "bin")) {
+                out.push(std::fs::read(p).unwrap());
             }
         }
     }
@@ -105,6 +105,10 @@ fn corpus_replays_without_panics() {
     let files = corpus();
     assert!(files.len() >= 100);
     for f in &files {
+        // The fuzz targets' own properties, then everything else a peer can reach.
+        estreamer_wire::fuzzing::message(f);
+        estreamer_wire::fuzzing::record(f);
+        estreamer_wire::fuzzing::sessions(f);
         feed_everything(f);
         // Every prefix too: truncated messages are the common case on a socket.
         for cut in (0..f.len()).step_by(7) {

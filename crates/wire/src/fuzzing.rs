@@ -1,0 +1,54 @@
+//! Entry points shared by the fuzz targets (`fuzz/`) and the corpus replay under `cargo test`:
+//! each feeds arbitrary bytes to a decoder and panics only if a property is violated.
+
+use crate::message::{Bundle, EventData, Message};
+use crate::session::{ClientConfig, ClientSession, ServerConfig, ServerSession};
+use crate::view::{decorate, MetadataCache};
+use crate::{check, decode_record, encode_record_body, RecordHead};
+
+/// Framing and message decoding; whatever decodes re-encodes to something that decodes the same.
+pub fn message(data: &[u8]) {
+    if let Ok(Some(n)) = check(data, 1 << 20) {
+        if let Ok(m) = Message::decode(&data[..n]) {
+            // Not byte equality: a Streaming Request's bytes after its terminator are tolerated.
+            let again = m.to_bytes().expect("a decoded message encodes");
+            assert_eq!(Message::decode(&again).expect("our encoding decodes"), m);
+        }
+    }
+    let _ = EventData::parse(data);
+    let _ = Bundle::read_lenient(data);
+}
+
+/// Record decoding through the schema tables, the computed view and JSON; a record that fit its
+/// layout exactly re-encodes to the same bytes. The first two bytes pick the record type.
+pub fn record(data: &[u8]) {
+    if data.len() < 2 {
+        return;
+    }
+    let rt = u32::from(u16::from_be_bytes([data[0], data[1]])) % 1024;
+    let body = &data[2..];
+    let d = decode_record(RecordHead { record_type: rt, archive_ts: 1, checksum: 0 }, body);
+    if d.issues.is_empty() {
+        assert_eq!(encode_record_body(rt, &d.value, None).expect("a decoded record encodes"), body, "record {rt}");
+    }
+    let mut cache = MetadataCache::new();
+    cache.learn(&d.value);
+    let mut v = d.value;
+    decorate(&mut v, &cache);
+    let mut s = String::new();
+    v.write_json(&mut s);
+}
+
+/// Both session state machines fed the bytes in small chunks, with time passing.
+pub fn sessions(data: &[u8]) {
+    let mut server = ServerSession::new(ServerConfig::default(), 0);
+    let mut client = ClientSession::new(ClientConfig::default());
+    for (i, chunk) in data.chunks(7).enumerate() {
+        let _ = server.receive(chunk, i as u64);
+        server.handle_timeout(i as u64 * 100);
+        while server.poll_transmit().is_some() {}
+        let _ = client.receive(chunk);
+        while client.poll_event().is_some() {}
+        while client.poll_transmit().is_some() {}
+    }
+}
