@@ -15,8 +15,11 @@ use crate::meta::{self, META_FILE};
 use crate::segment::{self, idx_name, log_name};
 use crate::{MetaEntry, Result, StoreError, StoredRecord};
 
-/// How often positioning starts over when retention deletes a file it was looking at.
-const VANISH_RETRIES: usize = 16;
+/// How often a seek lists the directory again because retention deleted every segment of
+/// the previous listing (even its newest) before the seek could open the one it needed.
+/// A segment found gone otherwise costs no new listing (see [`Listed::Gone`]), so one
+/// extra round needs the writer to fill the whole retention window during one seek.
+const RELIST_LIMIT: usize = 64;
 
 /// Read-only view of a store directory, usable from another process too (no lock, never
 /// repairs; stops at the first incomplete or bad frame at the tail because a writer may be
@@ -35,8 +38,20 @@ struct Seg {
 /// Outcome of an attempt that may race with retention deleting a file.
 enum Attempt<T> {
     Done(T),
-    /// A file listed a moment ago is gone; list again.
-    Vanished(PathBuf),
+    /// The listing the attempt worked from is used up (its newest segment is gone, or it
+    /// was empty); list again.
+    Relist(PathBuf),
+}
+
+/// A segment of a listing, as found when the seek tried to open it.
+enum Listed {
+    Open(Seg),
+    /// Deleted since the listing. Retention deletes oldest first, so every earlier
+    /// segment of the listing is gone too and the records it held are expired.
+    Gone,
+    /// Deleted while an earlier segment is still there: not retention's doing (recovery
+    /// drops empty segments), so the listing cannot be trusted; list again.
+    Relist(PathBuf),
 }
 
 /// What a seek looks for: the first record for which `reached` holds.
@@ -84,15 +99,17 @@ impl StoreReader {
     }
 
     /// Cursor at the first record with `archive_ts >= ts`; `ts == u32::MAX` positions at
-    /// the current end, so only records appended from now on are returned.
+    /// the current end, so only records appended from now on are returned. When retention
+    /// already removed records at or after `ts`, the cursor starts at the oldest retained
+    /// record (a time seek never fails with [`StoreError::Expired`]).
     pub fn cursor_from_time(&self, ts: u32) -> Result<Cursor> {
-        self.retry(|| if ts == u32::MAX { self.try_at_end() } else { self.try_from_time(ts) })
+        self.retry(|segs| if ts == u32::MAX { self.try_at_end(segs) } else { self.try_from_time(segs, ts) })
     }
 
     /// Cursor at the first record with `seq >= seq` (0 is treated as 1). Fails with
     /// [`StoreError::Expired`] when retention already removed that record.
     pub fn cursor_from_seq(&self, seq: u64) -> Result<Cursor> {
-        self.retry(|| self.try_from_seq(seq.max(1)))
+        self.retry(|segs| self.try_from_seq(segs, seq.max(1)))
     }
 
     /// The metadata table as it is on disk now (latest body per key, first-insertion order).
@@ -102,18 +119,37 @@ impl StoreReader {
 
     /// Sequence number of the last complete record (0 when none was ever written).
     pub fn last_seq(&self) -> Result<u64> {
-        let c = self.retry(|| self.try_at_end())?;
+        let c = self.retry(|segs| self.try_at_end(segs))?;
         Ok(c.next_seq - 1)
     }
 
-    fn retry(&self, mut f: impl FnMut() -> Result<Attempt<Cursor>>) -> Result<Cursor> {
-        let mut last = PathBuf::new();
-        for _ in 0..VANISH_RETRIES {
-            match f()? {
+    /// Runs `f` on fresh listings of the segments until it gets through one. Seeks race
+    /// with the writer: segments appear (rolls) and the oldest disappear (retention)
+    /// between listing the directory and opening a file. The `try_*` functions handle a
+    /// vanished segment within the same listing where they can and ask for a new listing
+    /// only when the listing is used up, so a retry is only needed when retention went
+    /// through a whole retention window meanwhile; after [`RELIST_LIMIT`] of those the
+    /// seek gives up with an I/O error (`NotFound`), and with [`StoreError::NotAStore`]
+    /// when the directory kept having no segment at all.
+    fn retry(&self, mut f: impl FnMut(&[u64]) -> Result<Attempt<Cursor>>) -> Result<Cursor> {
+        let mut last = None;
+        for _ in 0..RELIST_LIMIT {
+            let segs = self.list()?;
+            if segs.is_empty() {
+                // The active segment is never deleted, but a listing taken while the
+                // writer rolls and retention deletes the segment just sealed may show
+                // neither (directory listings are not snapshots).
+                last = None;
+                continue;
+            }
+            match f(&segs)? {
                 Attempt::Done(c) => return Ok(c),
-                Attempt::Vanished(p) => last = p,
+                Attempt::Relist(p) => last = Some(p),
             }
         }
+        let Some(last) = last else {
+            return Err(StoreError::NotAStore { dir: self.dir.to_path_buf() });
+        };
         Err(StoreError::io(
             "open",
             &last,
@@ -124,11 +160,9 @@ impl StoreReader {
         ))
     }
 
+    /// First seqs of the segment files, ascending (empty if there are none right now).
     fn list(&self) -> Result<Vec<u64>> {
         let segs = segment::list(&self.dir)?;
-        if segs.is_empty() {
-            return Err(StoreError::NotAStore { dir: self.dir.to_path_buf() });
-        }
         #[cfg(test)]
         tests::after_list(&self.dir, &segs);
         Ok(segs)
@@ -138,11 +172,35 @@ impl StoreReader {
         Cursor { dir: Arc::clone(&self.dir), seg, offset, next_seq, min_seq, min_ts }
     }
 
-    fn try_at_end(&self) -> Result<Attempt<Cursor>> {
-        let segs = self.list()?;
+    /// Opens segment `i` of the listing `segs`.
+    fn open_listed(&self, segs: &[u64], i: usize) -> Result<Listed> {
+        if let Some(seg) = open_seg(&self.dir, segs[i])? {
+            return Ok(Listed::Open(seg));
+        }
+        // Retention deleted the previous segment before this one, so if that is still
+        // there, something else removed this one.
+        if i > 0 && self.dir.join(log_name(segs[i - 1])).exists() {
+            return Ok(Listed::Relist(self.dir.join(log_name(segs[i]))));
+        }
+        Ok(Listed::Gone)
+    }
+
+    /// `Expired` for `requested`, whose records up to segment `gone` (inclusive) were
+    /// deleted; the oldest retained seq is that of the first segment after it.
+    fn expired(&self, requested: u64, gone: u64) -> Result<Attempt<Cursor>> {
+        match segment::list(&self.dir)?.into_iter().find(|&f| f > gone) {
+            Some(oldest) => Err(StoreError::Expired { requested, oldest }),
+            // Not even a newer segment is listed (a listing taken mid-roll): look again.
+            None => Ok(Attempt::Relist(self.dir.join(log_name(gone)))),
+        }
+    }
+
+    fn try_at_end(&self, segs: &[u64]) -> Result<Attempt<Cursor>> {
         let last = segs[segs.len() - 1];
+        // Only a roll (after which retention may delete it) makes the newest listed
+        // segment disappear, so there is a newer one: list again.
         let Some(mut seg) = open_seg(&self.dir, last)? else {
-            return Ok(Attempt::Vanished(self.dir.join(log_name(last))));
+            return Ok(Attempt::Relist(self.dir.join(log_name(last))));
         };
         match find_in(&self.dir, &mut seg, Target::End)? {
             Found::End { offset, next_seq, .. } => Ok(Attempt::Done(self.cursor(seg, offset, next_seq, 0, 0))),
@@ -150,50 +208,54 @@ impl StoreReader {
         }
     }
 
-    fn try_from_time(&self, ts: u32) -> Result<Attempt<Cursor>> {
-        let segs = self.list()?;
+    fn try_from_time(&self, segs: &[u64], ts: u32) -> Result<Attempt<Cursor>> {
         // Binary search for the first segment whose first record is at or after `ts`;
         // archival time is monotone across segments, so the answer is in the segment
         // before it (if any record there is late enough) or at its start.
         let (mut lo, mut hi) = (0, segs.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let Some(mut seg) = open_seg(&self.dir, segs[mid])? else {
-                return Ok(Attempt::Vanished(self.dir.join(log_name(segs[mid]))));
-            };
-            match first_ts(&mut seg)? {
-                // An empty (or unreadable) segment sorts as "late": normally only the
-                // last segment can be empty.
-                Some(t) if t < ts => lo = mid + 1,
-                _ => hi = mid,
+            match self.open_listed(segs, mid)? {
+                Listed::Open(mut seg) => match first_ts(&mut seg)? {
+                    // An empty (or unreadable) segment sorts as "late": normally only the
+                    // last segment can be empty.
+                    Some(t) if t < ts => lo = mid + 1,
+                    _ => hi = mid,
+                },
+                // Gone with everything before it: the answer, among what is retained, is
+                // after it (or, if nothing listed is left, in a newer segment).
+                Listed::Gone => lo = mid + 1,
+                Listed::Relist(p) => return Ok(Attempt::Relist(p)),
             }
         }
-        self.position(&segs, lo, Target::Time(ts), 0, ts)
+        self.position(segs, lo, Target::Time(ts), 0, ts)
     }
 
-    fn try_from_seq(&self, seq: u64) -> Result<Attempt<Cursor>> {
-        let segs = self.list()?;
+    fn try_from_seq(&self, segs: &[u64], seq: u64) -> Result<Attempt<Cursor>> {
         let k = segs.partition_point(|&first| first <= seq);
         if k == 0 {
             return Err(StoreError::Expired { requested: seq, oldest: segs[0] });
         }
-        self.position(&segs, k, Target::Seq(seq), seq, 0)
+        self.position(segs, k, Target::Seq(seq), seq, 0)
     }
 
     /// Positions for `target`, knowing that segment `k` (if any) starts at or after it, so
     /// the target is in segment `k - 1` or at the start of `k`.
     fn position(&self, segs: &[u64], k: usize, target: Target, min_seq: u64, min_ts: u32) -> Result<Attempt<Cursor>> {
-        let start_of = |i: usize| -> Result<Attempt<Cursor>> {
-            match open_seg(&self.dir, segs[i])? {
-                Some(seg) => Ok(Attempt::Done(self.cursor(seg, 0, segs[i], min_seq, min_ts))),
-                None => Ok(Attempt::Vanished(self.dir.join(log_name(segs[i])))),
-            }
-        };
         if k == 0 {
-            return start_of(0);
+            return self.start_of(segs, 0, target, min_seq, min_ts);
         }
-        let Some(mut seg) = open_seg(&self.dir, segs[k - 1])? else {
-            return Ok(Attempt::Vanished(self.dir.join(log_name(segs[k - 1]))));
+        let mut seg = match self.open_listed(segs, k - 1)? {
+            Listed::Open(seg) => seg,
+            Listed::Relist(p) => return Ok(Attempt::Relist(p)),
+            // The newest listed segment went: newer ones exist that may hold the target.
+            Listed::Gone if k == segs.len() => return Ok(Attempt::Relist(self.dir.join(log_name(segs[k - 1])))),
+            Listed::Gone => match target {
+                // The target's segment was deleted.
+                Target::Seq(seq) => return self.expired(seq, segs[k - 1]),
+                // Its late records went with it; the next ones start segment `k`.
+                Target::Time(_) | Target::End => return self.start_of(segs, k, target, min_seq, min_ts),
+            },
         };
         match find_in(&self.dir, &mut seg, target)? {
             Found::At { offset, seq } => Ok(Attempt::Done(self.cursor(seg, offset, seq, min_seq, min_ts))),
@@ -202,11 +264,32 @@ impl StoreReader {
                 // record appended later that is still before the target.
                 Ok(Attempt::Done(self.cursor(seg, offset, next_seq, min_seq, min_ts)))
             }
-            Found::End { torn: None, .. } => start_of(k),
+            // A segment with a successor is complete (the writer finishes a segment
+            // before it creates the next one), so whatever stopped the scan is damage.
+            Found::End { torn: None, .. } => self.start_of(segs, k, target, min_seq, min_ts),
             Found::End { offset, next_seq, torn: Some(reason) } => {
                 Err(StoreError::Corrupt { path: seg.fr.path().to_path_buf(), offset, seq: next_seq, reason })
             }
         }
+    }
+
+    /// Cursor at the start of segment `i`, where the target starts; if retention deleted
+    /// it since the listing, at the oldest retained record for a time seek, `Expired` for
+    /// a seq seek.
+    fn start_of(&self, segs: &[u64], i: usize, target: Target, min_seq: u64, min_ts: u32) -> Result<Attempt<Cursor>> {
+        for j in i..segs.len() {
+            match self.open_listed(segs, j)? {
+                Listed::Open(seg) => return Ok(Attempt::Done(self.cursor(seg, 0, segs[j], min_seq, min_ts))),
+                Listed::Relist(p) => return Ok(Attempt::Relist(p)),
+                Listed::Gone => {
+                    if let Target::Seq(seq) = target {
+                        return self.expired(seq, segs[j]);
+                    }
+                }
+            }
+        }
+        // Everything listed from `i` on is gone; newer segments exist.
+        Ok(Attempt::Relist(self.dir.join(log_name(segs[segs.len() - 1]))))
     }
 }
 
@@ -588,7 +671,9 @@ mod tests {
             let gone = store.last_seq() - 5;
             match with_hook(hook(rounds), || reader.cursor_from_seq(gone)) {
                 Err(StoreError::Expired { requested, oldest }) => {
-                    assert_eq!((requested, oldest), (gone, segment::list(dir.path()).unwrap()[0]));
+                    // `oldest` may already be stale (retention goes on), never too low.
+                    let now = segment::list(dir.path()).unwrap()[0];
+                    assert!(requested == gone && gone < oldest && oldest <= now, "{gone} {oldest} {now}");
                 }
                 other => panic!("expected Expired, got {other:?}"),
             }

@@ -99,7 +99,13 @@ impl StreamingService {
     }
 
     pub(crate) fn write_information(&self, out: &mut Vec<u8>) -> Result<(), WireError> {
-        self.write_common(out);
+        // A 2051 entry is `(id, len)` and then exactly `len` bytes (how eNcore skips entries):
+        // flags and timestamp, cut or zero-padded to the declared length.
+        out.extend_from_slice(&self.service.to_be_bytes());
+        out.extend_from_slice(&self.service_length.to_be_bytes());
+        let mut body = [self.flags.to_be_bytes(), self.initial_timestamp.to_be_bytes()].concat();
+        body.resize(self.service_length as usize, 0);
+        out.extend_from_slice(&body);
         Ok(())
     }
 }
