@@ -99,19 +99,25 @@ impl Subscription {
         f & bits != 0 || code.is_some_and(|c| self.version_of(c).is_some())
     }
 
-    /// The block version to serve a record in, when the client asked for a specific one.
-    /// `None` = serve the stored bytes as they are (no extended entry for the family, or a
-    /// family without versioned blocks).
+    /// The block version to serve a record in. With an extended entry for the family, the
+    /// version table decides. A family requested only through legacy flag bits gets the oldest
+    /// layout of the table: legacy requests come from older clients, and every known client
+    /// decodes those (eNcore 3.x reads only S2 60 for intrusion and S2 56 for files).
+    /// `None` = serve the stored bytes as they are.
     pub fn target_block(&self, record_type: u32) -> Option<&'static BlockDef> {
         let table = version_table(record_type)?;
-        let code = match record_type {
-            400 => codes::INTRUSION,
-            71 => codes::CONNECTION,
-            500 | 502 => codes::FILE,
-            125 => codes::MALWARE,
-            _ => codes::USER,
+        let (code, family) = match record_type {
+            400 => (codes::INTRUSION, Family::Intrusion),
+            71 => (codes::CONNECTION, Family::Connection),
+            500 | 502 => (codes::FILE, Family::File),
+            125 => (codes::MALWARE, Family::Malware),
+            _ => (codes::USER, Family::User),
         };
-        Some(block_for_version(table, self.version_of(code)?))
+        match self.version_of(code) {
+            Some(v) => Some(block_for_version(table, v)),
+            None if self.wants(family) => table.first().map(|(_, b)| *b),
+            None => None,
+        }
     }
 }
 

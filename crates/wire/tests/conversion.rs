@@ -119,6 +119,15 @@ fn known_clients_get_the_blocks_they_can_read() {
     let ig = Subscription { initial_timestamp: 0, flags: 0, events: vec![EventSpec { version: 6, code: 71 }] };
     assert_eq!(ig.target_block(71).unwrap().number, 163);
     assert!(ig.target_block(400).is_none(), "intrusion not requested: stored bytes");
+    // Legacy flag bits (any version bit of a family) → the oldest layout of the family.
+    let legacy = Subscription { initial_timestamp: 0, flags: 0x0080_0061, events: vec![] };
+    assert_eq!(legacy.target_block(400).unwrap().number, 60);
+    for bit in [1u32 << 8, 1 << 12, 1 << 18, 1 << 26] {
+        let s = Subscription { initial_timestamp: 0, flags: bit, events: vec![] };
+        assert_eq!(s.target_block(71).unwrap().number, 163, "connection bit {bit:#x}");
+    }
+    let user = Subscription { initial_timestamp: 0, flags: 1 << 21, events: vec![] };
+    assert_eq!(user.target_block(95).unwrap().number, 127);
 }
 
 #[test]
