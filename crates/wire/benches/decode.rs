@@ -5,7 +5,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use estreamer_wire::message::{Bundle, EventData, Message};
 use estreamer_wire::view::{decorate, MetadataCache};
-use estreamer_wire::{decode_record, RecordHead};
+use estreamer_wire::{decode_record, encode_record_body, RecordHead};
 
 const MIX: [(&str, usize); 9] = [
     ("r71_s1b174", 50),
@@ -87,6 +87,24 @@ fn bench(c: &mut Criterion) {
                 line.clear();
                 d.value.write_json(&mut line);
                 std::hint::black_box(&line);
+            }
+        })
+    });
+    // The other direction (the sensor, JSON replay, version conversion): value → wire bytes.
+    let decoded: Vec<_> = records
+        .iter()
+        .map(|ed| {
+            let (ts, ck) = ed.archive.unwrap_or((0, 0));
+            (
+                ed.record_type,
+                decode_record(RecordHead { record_type: ed.record_type, archive_ts: ts, checksum: ck }, &ed.body).value,
+            )
+        })
+        .collect();
+    g.bench_function("encode", |b| {
+        b.iter(|| {
+            for (rt, v) in &decoded {
+                std::hint::black_box(encode_record_body(*rt, v, None).unwrap());
             }
         })
     });

@@ -373,10 +373,6 @@ fn bytes_of(v: Option<&Value>) -> &[u8] {
     }
 }
 
-fn int_of(obj: &Obj, key: &str) -> u64 {
-    obj.get_u(key).unwrap_or(0)
-}
-
 fn put_len(out: &mut [u8], at: usize, len: usize, record_type_hint: &'static str) -> Result<(), WireError> {
     let n = u32::try_from(len).map_err(|_| WireError::TooLong { what: record_type_hint, len })?;
     out[at..at + 4].copy_from_slice(&n.to_be_bytes());
@@ -389,6 +385,7 @@ fn enc_fields(
     out: &mut Vec<u8>,
     version: Option<&'static BlockDef>,
 ) -> Result<(), WireError> {
+    let mut hint = 0;
     for field in fields {
         if let Some(c) = field.cond {
             // A value without the flag word but with the optional field means "present".
@@ -397,22 +394,25 @@ fn enc_fields(
                 continue;
             }
         }
-        let key = match field.alias {
-            Some(a) if obj.get(a).is_some() => a,
-            _ => field.key,
+        let v = match field.alias.and_then(|a| obj.get(a)) {
+            Some(aliased) => Some(aliased),
+            None => obj.find_from(field.key, &mut hint),
         };
-        let v = obj.get(key);
+        let int = || match v {
+            Some(Value::U(n)) => *n,
+            _ => 0,
+        };
         match field.ty {
             Ty::U8 => {
                 let n = match (field.key, v) {
                     ("hasIpv6", None) => u64::from(fields.iter().any(|f| f.cond == Some("hasIpv6"))),
-                    _ => int_of(obj, key),
+                    _ => int(),
                 };
                 out.push(n as u8)
             }
-            Ty::U16 => out.extend_from_slice(&(int_of(obj, key) as u16).to_be_bytes()),
-            Ty::U32 => out.extend_from_slice(&(int_of(obj, key) as u32).to_be_bytes()),
-            Ty::U64 => out.extend_from_slice(&int_of(obj, key).to_be_bytes()),
+            Ty::U16 => out.extend_from_slice(&(int() as u16).to_be_bytes()),
+            Ty::U32 => out.extend_from_slice(&(int() as u32).to_be_bytes()),
+            Ty::U64 => out.extend_from_slice(&int().to_be_bytes()),
             Ty::Len16(target) => {
                 let n = bytes_of(obj.get(target)).len();
                 let n = u16::try_from(n).map_err(|_| WireError::TooLong { what: target, len: n })?;
