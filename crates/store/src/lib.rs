@@ -47,7 +47,15 @@
 //! sharing). If the *next* segment it needs is already gone, [`Cursor::next`] returns
 //! [`StoreError::Expired`] naming the oldest retained seq rather than silently skipping
 //! records; the caller can re-seek with [`StoreReader::cursor_from_seq`] or
-//! [`StoreReader::cursor_from_time`].
+//! [`StoreReader::cursor_from_time`]. A cursor still waiting for a later seq or time only
+//! does so if a deleted record was one it would have returned.
+//!
+//! Seeks race with retention too: a segment listed a moment ago may be gone when the seek
+//! opens it. Since retention deletes oldest first, that means it and everything before it
+//! expired, and the seek goes on with the rest of its listing: a seq seek then fails with
+//! [`StoreError::Expired`], and a time seek starts at the oldest retained record at or
+//! after the time. The newest listed segment is opened right after listing and kept open,
+//! so a seek only lists the directory again when retention outruns it completely.
 
 mod error;
 mod frame;

@@ -15,11 +15,15 @@ use crate::meta::{self, META_FILE};
 use crate::segment::{self, idx_name, log_name};
 use crate::{MetaEntry, Result, StoreError, StoredRecord};
 
-/// How often a seek lists the directory again because retention deleted every segment of
-/// the previous listing (even its newest) before the seek could open the one it needed.
-/// A segment found gone otherwise costs no new listing (see [`Listed::Gone`]), so one
-/// extra round needs the writer to fill the whole retention window during one seek.
+/// How often a seek lists the directory again before it gives up. After a few rounds (see
+/// [`STALE_PIN_AFTER`]) a new listing is only needed when retention deleted the newest
+/// segment of the last one before the seek could open it, right after listing: that needs
+/// the writer to get through the whole retention window in that moment, 64 times running.
 const RELIST_LIMIT: usize = 64;
+
+/// From this round on a seek settles for the newest segment of its listing even if
+/// retention deleted it meanwhile (the open handle still reads it) instead of listing again.
+const STALE_PIN_AFTER: usize = 8;
 
 /// Read-only view of a store directory, usable from another process too (no lock, never
 /// repairs; stops at the first incomplete or bad frame at the tail because a writer may be
@@ -38,9 +42,22 @@ struct Seg {
 /// Outcome of an attempt that may race with retention deleting a file.
 enum Attempt<T> {
     Done(T),
-    /// The listing the attempt worked from is used up (its newest segment is gone, or it
-    /// was empty); list again.
+    /// The listing the attempt worked from is used up; list again.
     Relist(PathBuf),
+}
+
+/// One listing of the segment files, with the newest one already open.
+///
+/// Retention deletes the oldest segments and never the one being written, so while a seek
+/// works through a listing, any of its segments may disappear except this pinned newest
+/// one, which stays readable through its handle even if retention deletes it meanwhile.
+struct Listing {
+    /// First seqs, ascending, never empty.
+    segs: Vec<u64>,
+    /// The newest segment, until a seek takes it.
+    newest: Option<Seg>,
+    /// Use `newest` even if retention deleted it since (rather than list again).
+    accept_stale: bool,
 }
 
 /// A segment of a listing, as found when the seek tried to open it.
@@ -103,13 +120,13 @@ impl StoreReader {
     /// already removed records at or after `ts`, the cursor starts at the oldest retained
     /// record (a time seek never fails with [`StoreError::Expired`]).
     pub fn cursor_from_time(&self, ts: u32) -> Result<Cursor> {
-        self.retry(|segs| if ts == u32::MAX { self.try_at_end(segs) } else { self.try_from_time(segs, ts) })
+        self.retry(|l| if ts == u32::MAX { self.try_at_end(l) } else { self.try_from_time(l, ts) })
     }
 
     /// Cursor at the first record with `seq >= seq` (0 is treated as 1). Fails with
     /// [`StoreError::Expired`] when retention already removed that record.
     pub fn cursor_from_seq(&self, seq: u64) -> Result<Cursor> {
-        self.retry(|segs| self.try_from_seq(segs, seq.max(1)))
+        self.retry(|l| self.try_from_seq(l, seq.max(1)))
     }
 
     /// The metadata table as it is on disk now (latest body per key, first-insertion order).
@@ -119,30 +136,40 @@ impl StoreReader {
 
     /// Sequence number of the last complete record (0 when none was ever written).
     pub fn last_seq(&self) -> Result<u64> {
-        let c = self.retry(|segs| self.try_at_end(segs))?;
+        let c = self.retry(|l| self.try_at_end(l))?;
         Ok(c.next_seq - 1)
     }
 
-    /// Runs `f` on fresh listings of the segments until it gets through one. Seeks race
-    /// with the writer: segments appear (rolls) and the oldest disappear (retention)
-    /// between listing the directory and opening a file. The `try_*` functions handle a
-    /// vanished segment within the same listing where they can and ask for a new listing
-    /// only when the listing is used up, so a retry is only needed when retention went
-    /// through a whole retention window meanwhile; after [`RELIST_LIMIT`] of those the
-    /// seek gives up with an I/O error (`NotFound`), and with [`StoreError::NotAStore`]
-    /// when the directory kept having no segment at all.
-    fn retry(&self, mut f: impl FnMut(&[u64]) -> Result<Attempt<Cursor>>) -> Result<Cursor> {
+    /// Runs `f` on a fresh [`Listing`] until it gets through one.
+    ///
+    /// Seeks race with the writer: segments appear (rolls) and the oldest disappear
+    /// (retention) between listing the directory and opening a file. A segment found gone
+    /// means that it and all older ones expired, so the `try_*` functions go on with the
+    /// rest of the same listing, down to its pinned newest segment. Only when retention
+    /// deleted even that one is a new listing taken, for an answer that is not already
+    /// stale; from round [`STALE_PIN_AFTER`] on the pinned segment is used all the same, so
+    /// a seek fails only when, [`RELIST_LIMIT`] times running, the newest listed segment was
+    /// gone before it could be opened right after listing: then with an I/O error
+    /// (`NotFound`), or with [`StoreError::NotAStore`] when the directory kept having no
+    /// segment at all.
+    fn retry(&self, mut f: impl FnMut(&mut Listing) -> Result<Attempt<Cursor>>) -> Result<Cursor> {
         let mut last = None;
-        for _ in 0..RELIST_LIMIT {
+        for round in 0..RELIST_LIMIT {
             let segs = self.list()?;
-            if segs.is_empty() {
+            let Some(&newest) = segs.last() else {
                 // The active segment is never deleted, but a listing taken while the
                 // writer rolls and retention deletes the segment just sealed may show
                 // neither (directory listings are not snapshots).
                 last = None;
                 continue;
-            }
-            match f(&segs)? {
+            };
+            let Some(seg) = open_seg(&self.dir, newest)? else {
+                last = Some(self.dir.join(log_name(newest)));
+                continue;
+            };
+            #[cfg(test)]
+            tests::after_pin(&self.dir, &segs);
+            match f(&mut Listing { segs, newest: Some(seg), accept_stale: round + 1 >= STALE_PIN_AFTER })? {
                 Attempt::Done(c) => return Ok(c),
                 Attempt::Relist(p) => last = Some(p),
             }
@@ -172,15 +199,24 @@ impl StoreReader {
         Cursor { dir: Arc::clone(&self.dir), seg, offset, next_seq, min_seq, min_ts }
     }
 
-    /// Opens segment `i` of the listing `segs`.
-    fn open_listed(&self, segs: &[u64], i: usize) -> Result<Listed> {
-        if let Some(seg) = open_seg(&self.dir, segs[i])? {
+    /// Opens segment `i` of the listing (taking the pinned one for the newest).
+    fn open_listed(&self, l: &mut Listing, i: usize) -> Result<Listed> {
+        if i + 1 == l.segs.len() {
+            if let Some(seg) = l.newest.take() {
+                if l.accept_stale || seg.fr.path().exists() {
+                    return Ok(Listed::Open(seg));
+                }
+                // Retention went through the whole listing: a new one gives a fresher answer.
+                return Ok(Listed::Relist(seg.fr.path().to_path_buf()));
+            }
+        }
+        if let Some(seg) = open_seg(&self.dir, l.segs[i])? {
             return Ok(Listed::Open(seg));
         }
-        // Retention deleted the previous segment before this one, so if that is still
+        // Retention deletes the previous segment before this one, so if that is still
         // there, something else removed this one.
-        if i > 0 && self.dir.join(log_name(segs[i - 1])).exists() {
-            return Ok(Listed::Relist(self.dir.join(log_name(segs[i]))));
+        if i > 0 && self.dir.join(log_name(l.segs[i - 1])).exists() {
+            return Ok(Listed::Relist(self.dir.join(log_name(l.segs[i]))));
         }
         Ok(Listed::Gone)
     }
@@ -195,12 +231,11 @@ impl StoreReader {
         }
     }
 
-    fn try_at_end(&self, segs: &[u64]) -> Result<Attempt<Cursor>> {
-        let last = segs[segs.len() - 1];
-        // Only a roll (after which retention may delete it) makes the newest listed
-        // segment disappear, so there is a newer one: list again.
-        let Some(mut seg) = open_seg(&self.dir, last)? else {
-            return Ok(Attempt::Relist(self.dir.join(log_name(last))));
+    fn try_at_end(&self, l: &mut Listing) -> Result<Attempt<Cursor>> {
+        let last = l.segs.len() - 1;
+        let mut seg = match self.open_listed(l, last)? {
+            Listed::Open(seg) => seg,
+            Listed::Gone | Listed::Relist(_) => return Ok(Attempt::Relist(self.dir.join(log_name(l.segs[last])))),
         };
         match find_in(&self.dir, &mut seg, Target::End)? {
             Found::End { offset, next_seq, .. } => Ok(Attempt::Done(self.cursor(seg, offset, next_seq, 0, 0))),
@@ -208,65 +243,82 @@ impl StoreReader {
         }
     }
 
-    fn try_from_time(&self, segs: &[u64], ts: u32) -> Result<Attempt<Cursor>> {
+    fn try_from_time(&self, l: &mut Listing, ts: u32) -> Result<Attempt<Cursor>> {
         // Binary search for the first segment whose first record is at or after `ts`;
         // archival time is monotone across segments, so the answer is in the segment
         // before it (if any record there is late enough) or at its start.
-        let (mut lo, mut hi) = (0, segs.len());
+        let (mut lo, mut hi) = (0, l.segs.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.open_listed(segs, mid)? {
-                Listed::Open(mut seg) => match first_ts(&mut seg)? {
-                    // An empty (or unreadable) segment sorts as "late": normally only the
-                    // last segment can be empty.
-                    Some(t) if t < ts => lo = mid + 1,
-                    _ => hi = mid,
-                },
+            let t = match self.open_listed(l, mid)? {
+                Listed::Open(mut seg) => {
+                    let t = first_ts(&mut seg)?;
+                    if mid + 1 == l.segs.len() {
+                        l.newest = Some(seg); // only looked at: keep it pinned
+                    }
+                    t
+                }
                 // Gone with everything before it: the answer, among what is retained, is
-                // after it (or, if nothing listed is left, in a newer segment).
-                Listed::Gone => lo = mid + 1,
+                // after it.
+                Listed::Gone => {
+                    lo = mid + 1;
+                    continue;
+                }
                 Listed::Relist(p) => return Ok(Attempt::Relist(p)),
+            };
+            match t {
+                // An empty (or unreadable) segment sorts as "late": normally only the
+                // last segment can be empty.
+                Some(t) if t < ts => lo = mid + 1,
+                _ => hi = mid,
             }
         }
-        self.position(segs, lo, Target::Time(ts), 0, ts)
+        self.position(l, lo, Target::Time(ts), 0, ts)
     }
 
-    fn try_from_seq(&self, segs: &[u64], seq: u64) -> Result<Attempt<Cursor>> {
-        let k = segs.partition_point(|&first| first <= seq);
+    fn try_from_seq(&self, l: &mut Listing, seq: u64) -> Result<Attempt<Cursor>> {
+        let k = l.segs.partition_point(|&first| first <= seq);
         if k == 0 {
-            return Err(StoreError::Expired { requested: seq, oldest: segs[0] });
+            return Err(StoreError::Expired { requested: seq, oldest: l.segs[0] });
         }
-        self.position(segs, k, Target::Seq(seq), seq, 0)
+        self.position(l, k, Target::Seq(seq), seq, 0)
     }
 
     /// Positions for `target`, knowing that segment `k` (if any) starts at or after it, so
     /// the target is in segment `k - 1` or at the start of `k`.
-    fn position(&self, segs: &[u64], k: usize, target: Target, min_seq: u64, min_ts: u32) -> Result<Attempt<Cursor>> {
+    fn position(
+        &self,
+        l: &mut Listing,
+        k: usize,
+        target: Target,
+        min_seq: u64,
+        min_ts: u32,
+    ) -> Result<Attempt<Cursor>> {
         if k == 0 {
-            return self.start_of(segs, 0, target, min_seq, min_ts);
+            return self.start_of(l, 0, target, min_seq, min_ts);
         }
-        let mut seg = match self.open_listed(segs, k - 1)? {
+        let mut seg = match self.open_listed(l, k - 1)? {
             Listed::Open(seg) => seg,
             Listed::Relist(p) => return Ok(Attempt::Relist(p)),
-            // The newest listed segment went: newer ones exist that may hold the target.
-            Listed::Gone if k == segs.len() => return Ok(Attempt::Relist(self.dir.join(log_name(segs[k - 1])))),
+            // Cannot happen while the newest is pinned; kept as the safe answer.
+            Listed::Gone if k == l.segs.len() => return Ok(Attempt::Relist(self.dir.join(log_name(l.segs[k - 1])))),
+            // The target's segment was deleted: its records expired.
             Listed::Gone => match target {
-                // The target's segment was deleted.
-                Target::Seq(seq) => return self.expired(seq, segs[k - 1]),
-                // Its late records went with it; the next ones start segment `k`.
-                Target::Time(_) | Target::End => return self.start_of(segs, k, target, min_seq, min_ts),
+                Target::Seq(seq) => return self.expired(seq, l.segs[k - 1]),
+                // The late records went with it; the next ones start segment `k`.
+                Target::Time(_) | Target::End => return self.start_of(l, k, target, min_seq, min_ts),
             },
         };
         match find_in(&self.dir, &mut seg, target)? {
             Found::At { offset, seq } => Ok(Attempt::Done(self.cursor(seg, offset, seq, min_seq, min_ts))),
-            Found::End { offset, next_seq, .. } if k == segs.len() => {
+            Found::End { offset, next_seq, .. } if k == l.segs.len() => {
                 // Past everything written so far: wait at the end; the filters skip any
                 // record appended later that is still before the target.
                 Ok(Attempt::Done(self.cursor(seg, offset, next_seq, min_seq, min_ts)))
             }
-            // A segment with a successor is complete (the writer finishes a segment
-            // before it creates the next one), so whatever stopped the scan is damage.
-            Found::End { torn: None, .. } => self.start_of(segs, k, target, min_seq, min_ts),
+            Found::End { torn: None, .. } => self.start_of(l, k, target, min_seq, min_ts),
+            // A segment with a successor is complete (the writer finishes a segment before
+            // it creates the next one), so whatever stopped the scan is damage.
             Found::End { offset, next_seq, torn: Some(reason) } => {
                 Err(StoreError::Corrupt { path: seg.fr.path().to_path_buf(), offset, seq: next_seq, reason })
             }
@@ -274,22 +326,29 @@ impl StoreReader {
     }
 
     /// Cursor at the start of segment `i`, where the target starts; if retention deleted
-    /// it since the listing, at the oldest retained record for a time seek, `Expired` for
-    /// a seq seek.
-    fn start_of(&self, segs: &[u64], i: usize, target: Target, min_seq: u64, min_ts: u32) -> Result<Attempt<Cursor>> {
-        for j in i..segs.len() {
-            match self.open_listed(segs, j)? {
-                Listed::Open(seg) => return Ok(Attempt::Done(self.cursor(seg, 0, segs[j], min_seq, min_ts))),
+    /// it since the listing: at the oldest retained record for a time seek, `Expired` for a
+    /// seq seek.
+    fn start_of(
+        &self,
+        l: &mut Listing,
+        i: usize,
+        target: Target,
+        min_seq: u64,
+        min_ts: u32,
+    ) -> Result<Attempt<Cursor>> {
+        for j in i..l.segs.len() {
+            match self.open_listed(l, j)? {
+                Listed::Open(seg) => return Ok(Attempt::Done(self.cursor(seg, 0, l.segs[j], min_seq, min_ts))),
                 Listed::Relist(p) => return Ok(Attempt::Relist(p)),
                 Listed::Gone => {
                     if let Target::Seq(seq) = target {
-                        return self.expired(seq, segs[j]);
+                        return self.expired(seq, l.segs[j]);
                     }
                 }
             }
         }
-        // Everything listed from `i` on is gone; newer segments exist.
-        Ok(Attempt::Relist(self.dir.join(log_name(segs[segs.len() - 1]))))
+        // Unreachable while the newest is pinned; kept as the safe answer.
+        Ok(Attempt::Relist(self.dir.join(log_name(l.segs[l.segs.len() - 1]))))
     }
 }
 
@@ -396,7 +455,9 @@ impl Cursor {
     ///
     /// Errors: [`StoreError::Corrupt`] for a damaged frame in a segment that has a
     /// successor, [`StoreError::Expired`] when retention deleted the next segment before
-    /// the cursor got to it.
+    /// the cursor got to it and a record there is one the cursor would have returned (not
+    /// one its seek skips: a cursor waiting for a later seq or time does not expire over
+    /// records before it). `requested` is [`Cursor::next_seq`].
     #[allow(clippy::should_implement_trait)] // fallible and resumable after None: not an Iterator
     pub fn next(&mut self) -> Result<Option<StoredRecord>> {
         match self.step(usize::MAX)? {
@@ -432,6 +493,9 @@ impl Cursor {
     fn step(&mut self, body_limit: usize) -> Result<Step> {
         let mut body = Vec::new();
         let mut retried_after_roll = false;
+        // Each `Vanished` needs retention to delete another segment meanwhile; bounded all
+        // the same.
+        let mut vanished = 0;
         loop {
             let outcome = self
                 .seg
@@ -478,8 +542,16 @@ impl Cursor {
                     reason,
                 });
             }
-            self.switch_to(next_first)?;
-            retried_after_roll = false;
+            match self.switch_to(next_first)? {
+                Switch::Done => retried_after_roll = false,
+                // The new segment is empty or its first frame is still being written: it
+                // is the live tail, and nothing can be returned before it is readable.
+                Switch::NotYet => return Ok(Step::End),
+                Switch::Vanished if vanished < RELIST_LIMIT => vanished += 1,
+                // Retention keeps deleting what comes next: report nothing for now, the
+                // next call looks again.
+                Switch::Vanished => return Ok(Step::End),
+            }
         }
     }
 
@@ -489,38 +561,71 @@ impl Cursor {
         if self.next_seq > self.seg.first_seq && self.dir.join(log_name(self.next_seq)).exists() {
             return Ok(Some(self.next_seq));
         }
-        let segs = segment::list(&self.dir)?;
-        Ok(segs.into_iter().find(|&f| f > self.seg.first_seq))
+        self.next_segment_after(self.seg.first_seq)
     }
 
-    fn switch_to(&mut self, first: u64) -> Result<()> {
-        let expired = |dir: &Path, requested| -> Result<()> {
-            let oldest = segment::list(dir)?.first().copied().unwrap_or(first);
-            Err(StoreError::Expired { requested, oldest })
+    /// First seq of the first segment after the one starting at `first`, if one exists.
+    fn next_segment_after(&self, first: u64) -> Result<Option<u64>> {
+        Ok(segment::list(&self.dir)?.into_iter().find(|&f| f > first))
+    }
+
+    /// Moves to the segment starting at `first`, the next one there is.
+    fn switch_to(&mut self, first: u64) -> Result<Switch> {
+        let Some(mut seg) = open_seg(&self.dir, first)? else {
+            // Retention deleted it since it was listed: look for the next one again.
+            return Ok(Switch::Vanished);
         };
         if first != self.next_seq {
-            // Retention deletes oldest first: if our own segment is still there, nothing
-            // after it was deleted, so this is a gap left by an unsynced crash (open()
-            // logged it). Otherwise retention took records we have not read yet.
-            if !self.seg.fr.path().exists() {
-                return expired(&self.dir, self.next_seq);
+            if self.seg.fr.path().exists() {
+                // Retention deletes oldest first: if our own segment is still there,
+                // nothing after it was deleted, so this is a gap left by an unsynced crash
+                // (open() logged it).
+                tracing::warn!(
+                    from = self.next_seq,
+                    to = first - 1,
+                    "sequence gap in store (records lost in an unsynced crash); skipping"
+                );
+            } else {
+                // Retention took seqs next_seq..first before we read them. That is only a
+                // loss if the seek's filters would have let any of them through.
+                let requested = self.next_seq();
+                let skipped_anyway = if requested >= first {
+                    true
+                } else if self.min_ts > 0 {
+                    // They are no later than the new segment's first record.
+                    match first_ts(&mut seg)? {
+                        Some(t) => t < self.min_ts,
+                        // The live tail, just created: decide once its first record is in.
+                        None if self.next_segment_after(first)?.is_none() => return Ok(Switch::NotYet),
+                        // It has a successor, so it was complete when we looked: look once
+                        // more, then take an unreadable first frame as a loss.
+                        None => first_ts(&mut seg)?.is_some_and(|t| t < self.min_ts),
+                    }
+                } else {
+                    false
+                };
+                if !skipped_anyway {
+                    // Retention deletes oldest first, so nothing older than `first` is left.
+                    let oldest = segment::list(&self.dir)?.first().copied().unwrap_or(first);
+                    return Err(StoreError::Expired { requested, oldest });
+                }
             }
-            tracing::warn!(
-                from = self.next_seq,
-                to = first - 1,
-                "sequence gap in store (records lost in an unsynced crash); skipping"
-            );
         }
-        match open_seg(&self.dir, first)? {
-            Some(seg) => {
-                self.seg = seg;
-                self.offset = 0;
-                self.next_seq = first;
-                Ok(())
-            }
-            None => expired(&self.dir, self.next_seq),
-        }
+        self.seg = seg;
+        self.offset = 0;
+        self.next_seq = first;
+        Ok(Switch::Done)
     }
+}
+
+/// Outcome of [`Cursor::switch_to`].
+enum Switch {
+    Done,
+    /// Whether records were lost depends on the new segment's first record, which is not
+    /// readable yet.
+    NotYet,
+    /// The segment was deleted before it could be opened.
+    Vanished,
 }
 
 #[cfg(test)]
@@ -531,27 +636,50 @@ mod tests {
     use super::*;
     use crate::{Retention, Store, StoreOptions, SyncPolicy};
 
-    type Hook = Box<dyn FnMut(&Path, &[u64])>;
-
-    thread_local! {
-        /// Runs on this thread right after a seek lists the segments: lets a test play the
-        /// writer (retention, rolls) in exactly the window between listing and opening.
-        static AFTER_LIST: RefCell<Option<Hook>> = const { RefCell::new(None) };
+    /// Where in a seek a hook runs.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    enum Stage {
+        /// Right after listing the segments.
+        Listed,
+        /// Right after opening (pinning) the newest listed segment.
+        Pinned,
     }
 
-    pub(super) fn after_list(dir: &Path, segs: &[u64]) {
-        AFTER_LIST.with(|h| {
+    type Hook = Box<dyn FnMut(Stage, &Path, &[u64])>;
+
+    thread_local! {
+        /// Runs on this thread at the [`Stage`]s of a seek: lets a test play the writer
+        /// (retention, rolls) in exactly the windows between listing and opening.
+        static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
+    }
+
+    fn run_hook(stage: Stage, dir: &Path, segs: &[u64]) {
+        HOOK.with(|h| {
             if let Some(f) = h.borrow_mut().as_mut() {
-                f(dir, segs);
+                f(stage, dir, segs);
             }
         });
     }
 
-    /// Runs `f` with `hook` installed as the after-listing hook of this thread.
-    fn with_hook<T>(hook: impl FnMut(&Path, &[u64]) + 'static, f: impl FnOnce() -> T) -> T {
-        AFTER_LIST.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+    pub(super) fn after_list(dir: &Path, segs: &[u64]) {
+        run_hook(Stage::Listed, dir, segs);
+    }
+
+    pub(super) fn after_pin(dir: &Path, segs: &[u64]) {
+        run_hook(Stage::Pinned, dir, segs);
+    }
+
+    /// Runs `f` with `hook` installed for `stage` on this thread.
+    fn with_hook<T>(stage: Stage, mut hook: impl FnMut(&Path, &[u64]) + 'static, f: impl FnOnce() -> T) -> T {
+        HOOK.with(|h| {
+            *h.borrow_mut() = Some(Box::new(move |st, dir: &Path, segs: &[u64]| {
+                if st == stage {
+                    hook(dir, segs);
+                }
+            }))
+        });
         let out = f();
-        AFTER_LIST.with(|h| *h.borrow_mut() = None);
+        HOOK.with(|h| *h.borrow_mut() = None);
         out
     }
 
@@ -601,33 +729,33 @@ mod tests {
         };
 
         // Time before everything: the oldest retained record (segment 1 went after the listing).
-        let got = with_hook(hook(lists.clone()), || drain(&mut reader.cursor_from_time(0).unwrap()));
+        let got = with_hook(Stage::Listed, hook(lists.clone()), || drain(&mut reader.cursor_from_time(0).unwrap()));
         assert_eq!(got, (11..=400).collect::<Vec<_>>());
         assert_eq!(lists.get(), 1, "one listing, no start-over");
 
         // Time inside the segment deleted after listing: its records are gone, so the
         // first retained one at or after the time.
         lists.set(0);
-        let got = with_hook(hook(lists.clone()), || drain(&mut reader.cursor_from_time(1015).unwrap()));
+        let got = with_hook(Stage::Listed, hook(lists.clone()), || drain(&mut reader.cursor_from_time(1015).unwrap()));
         assert_eq!(got, (21..=400).collect::<Vec<_>>());
         assert_eq!(lists.get(), 1);
 
         // Seq inside a segment deleted after listing: Expired, naming the next segment.
         lists.set(0);
-        match with_hook(hook(lists.clone()), || reader.cursor_from_seq(25)) {
+        match with_hook(Stage::Listed, hook(lists.clone()), || reader.cursor_from_seq(25)) {
             Err(StoreError::Expired { requested: 25, oldest: 31 }) => {}
             other => panic!("expected Expired {{ 25, 31 }}, got {other:?}"),
         }
         assert_eq!(lists.get(), 1);
 
         // Seq beyond the deleted segment: exact, unaffected.
-        let got = with_hook(hook(lists.clone()), || drain(&mut reader.cursor_from_seq(45).unwrap()));
+        let got = with_hook(Stage::Listed, hook(lists.clone()), || drain(&mut reader.cursor_from_seq(45).unwrap()));
         assert_eq!(got, (45..=400).collect::<Vec<_>>());
 
         // Time seek whose target lies in a retained segment while the oldest go.
-        let got = with_hook(hook(lists.clone()), || drain(&mut reader.cursor_from_time(1395).unwrap()));
+        let got = with_hook(Stage::Listed, hook(lists.clone()), || drain(&mut reader.cursor_from_time(1395).unwrap()));
         assert_eq!(got, (395..=400).collect::<Vec<_>>());
-        assert_eq!(with_hook(hook(lists.clone()), || reader.last_seq().unwrap()), 400);
+        assert_eq!(with_hook(Stage::Listed, hook(lists.clone()), || reader.last_seq().unwrap()), 400);
     }
 
     /// When the writer rolls and retention deletes the whole listing (even its last
@@ -662,14 +790,14 @@ mod tests {
             }
         };
         for rounds in [1, 3] {
-            let c = with_hook(hook(rounds), || reader.cursor_from_time(0).unwrap());
+            let c = with_hook(Stage::Listed, hook(rounds), || reader.cursor_from_time(0).unwrap());
             let got = drain(&mut { c });
             assert_eq!(*got.last().unwrap(), store.last_seq());
             assert_eq!(got[0], segment::list(dir.path()).unwrap()[0], "starts at the oldest retained record");
 
             // In the last listed segment, which retention deleted: expired for real.
             let gone = store.last_seq() - 5;
-            match with_hook(hook(rounds), || reader.cursor_from_seq(gone)) {
+            match with_hook(Stage::Listed, hook(rounds), || reader.cursor_from_seq(gone)) {
                 Err(StoreError::Expired { requested, oldest }) => {
                     // `oldest` may already be stale (retention goes on), never too low.
                     let now = segment::list(dir.path()).unwrap()[0];
@@ -679,12 +807,125 @@ mod tests {
             }
             // Past the end of the listing, written (and still retained) before the seek ends.
             let ahead = store.last_seq() + 60 * u64::from(rounds) - 5;
-            let got = with_hook(hook(rounds), || drain(&mut reader.cursor_from_seq(ahead).unwrap()));
+            let got = with_hook(Stage::Listed, hook(rounds), || drain(&mut reader.cursor_from_seq(ahead).unwrap()));
             assert_eq!(got, (ahead..=store.last_seq()).collect::<Vec<_>>());
 
             let before = store.last_seq();
-            let last = with_hook(hook(rounds), || reader.last_seq().unwrap());
+            let last = with_hook(Stage::Listed, hook(rounds), || reader.last_seq().unwrap());
             assert!(last > before && last <= store.last_seq(), "{before} < {last} <= {}", store.last_seq());
+        }
+    }
+
+    /// Retention keeps going through the whole listing, pinned newest segment included,
+    /// right after every pin: for a few rounds the seek lists again (for an answer that is
+    /// not already stale), then settles for the pinned segment, which its handle still
+    /// reads; it never fails.
+    #[test]
+    fn a_seek_that_retention_keeps_outrunning_ends_on_the_pinned_segment() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = StoreOptions {
+            segment_bytes: 10 * 32,
+            index_every: 3,
+            sync: SyncPolicy::Never,
+            retention: Some(Retention { max_bytes: Some(3 * 10 * 32), max_age: None }),
+        };
+        let store = Rc::new(Store::open(dir.path(), opts).unwrap());
+        let append = |store: &Store, n: u64| {
+            for _ in 0..n {
+                let i = store.last_seq() + 1;
+                store.append_at(1, 1000 + i as u32, &(i as u32).to_le_bytes()).unwrap();
+            }
+        };
+        append(&store, 50);
+        let reader = store.reader();
+        // Appends enough after each of the first `rounds` pins that everything listed goes;
+        // records the newest listed segment of each round.
+        let hook = |rounds: usize, pinned: Rc<RefCell<Vec<u64>>>| {
+            let (store, mut left) = (Rc::clone(&store), rounds);
+            move |dir: &Path, segs: &[u64]| {
+                if left > 0 {
+                    left -= 1;
+                    pinned.borrow_mut().push(*segs.last().unwrap());
+                    append(&store, 60);
+                    assert!(!dir.join(log_name(*segs.last().unwrap())).exists());
+                }
+            }
+        };
+
+        // Fewer rounds than STALE_PIN_AFTER: a fresh listing wins.
+        let pinned = Rc::new(RefCell::new(Vec::new()));
+        let mut c = with_hook(Stage::Pinned, hook(3, pinned.clone()), || reader.cursor_from_time(0).unwrap());
+        assert_eq!(pinned.borrow().len(), 3);
+        let got = drain(&mut c);
+        assert_eq!(got[0], segment::list(dir.path()).unwrap()[0]);
+        assert_eq!(*got.last().unwrap(), store.last_seq());
+
+        // Always outrun: the seek ends on the pinned (already deleted) segment of round
+        // STALE_PIN_AFTER and reads it; past it, the cursor reports the loss as Expired.
+        let pinned = Rc::new(RefCell::new(Vec::new()));
+        let mut c = with_hook(Stage::Pinned, hook(usize::MAX, pinned.clone()), || reader.cursor_from_time(0).unwrap());
+        assert_eq!(pinned.borrow().len(), STALE_PIN_AFTER);
+        let first = *pinned.borrow().last().unwrap();
+        let mut got = Vec::new();
+        let err = loop {
+            match c.next() {
+                Ok(Some(r)) => got.push(r.seq),
+                Ok(None) => panic!("the cursor fell behind retention: expected Expired, got the end after {got:?}"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(got, (first..first + 10).collect::<Vec<_>>(), "the pinned segment, read through its handle");
+        assert!(
+            matches!(err, StoreError::Expired { requested, oldest } if requested == first + 10 && oldest > requested),
+            "{err}"
+        );
+
+        // Same for a seq in the pinned segment (segments hold 10 records each and the hook
+        // appends 60 per round, so it holds the last 10 records of round 8's listing);
+        // earlier rounds find that seq not written yet, and list again.
+        let pinned = Rc::new(RefCell::new(Vec::new()));
+        assert_eq!(store.last_seq() % 10, 0);
+        let want = store.last_seq() + 60 * (STALE_PIN_AFTER as u64 - 1) - 4;
+        let mut c =
+            with_hook(Stage::Pinned, hook(usize::MAX, pinned.clone()), || reader.cursor_from_seq(want).unwrap());
+        assert_eq!(pinned.borrow().len(), STALE_PIN_AFTER);
+        assert_eq!(c.next().unwrap().map(|r| r.seq), Some(want));
+        let pinned = Rc::new(RefCell::new(Vec::new()));
+        let before = store.last_seq();
+        let last = with_hook(Stage::Pinned, hook(usize::MAX, pinned.clone()), || reader.last_seq().unwrap());
+        assert!(last >= before && last < store.last_seq(), "{before} <= {last} < {}", store.last_seq());
+    }
+
+    /// A cursor waiting at the end for a later time, whose segment and successors retention
+    /// deleted, looks at the first record of the next segment to tell whether it lost
+    /// anything: while that segment is still empty or half-written it just waits.
+    #[test]
+    fn waiting_cursor_decides_about_expiry_once_the_next_segment_is_readable() {
+        for (first_ts, expired) in [(1041, false), (5000, true)] {
+            let dir = tempfile::tempdir().unwrap();
+            let _store = store_with_segments(dir.path(), 3);
+            let reader = StoreReader::from_dir(Arc::new(dir.path().to_path_buf()));
+            let mut c = reader.cursor_from_time(4000).unwrap();
+            assert!(c.next().unwrap().is_none());
+            // Retention deleted everything up to seq 40, and the writer is creating the
+            // segment that starts at 41.
+            for first in [1, 11, 21] {
+                retention_delete(dir.path(), first);
+            }
+            let path = dir.path().join(log_name(41));
+            let mut frame = Vec::new();
+            crate::frame::encode_frame(&mut frame, 41, first_ts, 1, b"body");
+            for cut in [0, 20, frame.len() - 1] {
+                std::fs::write(&path, &frame[..cut]).unwrap();
+                assert!(c.next().unwrap().is_none(), "first frame cut at {cut}");
+            }
+            std::fs::write(&path, &frame).unwrap();
+            match c.next() {
+                // Records 21..=40 had archive_ts 1021..=1040 < 4000: skipped anyway.
+                Ok(None) if !expired => {}
+                Err(StoreError::Expired { requested: 31, oldest: 41 }) if expired => {}
+                other => panic!("first_ts {first_ts}: {other:?}"),
+            }
         }
     }
 

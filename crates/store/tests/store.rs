@@ -615,6 +615,50 @@ fn cursor_keeps_reading_a_segment_deleted_under_it_then_reports_expiry() {
 }
 
 #[test]
+fn cursor_waiting_for_a_later_seq_or_time_only_expires_on_a_real_loss() {
+    // 10 records per segment, retention keeps about three segments.
+    let o = StoreOptions { retention: Some(Retention { max_bytes: Some(3 * 320), max_age: None }), ..opts(320, 3) };
+    let body = |i: u64| (i as u32).to_le_bytes();
+    let seek = |by_time: bool, target: u64| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), o.clone()).unwrap();
+        for i in 1..=50 {
+            store.append_at(1, 1000 + i as u32, &body(i)).unwrap();
+        }
+        let r = store.reader();
+        // Past the end: the cursor waits at the end of segment 41 with a filter.
+        let mut c = if by_time { r.cursor_from_time(1000 + target as u32) } else { r.cursor_from_seq(target) }.unwrap();
+        assert!(c.next().unwrap().is_none());
+        // Meanwhile the writer goes on and retention deletes segments 41..=101.
+        for i in 51..=140 {
+            store.append_at(1, 1000 + i as u32, &body(i)).unwrap();
+        }
+        assert!(!dir.path().join("seg-00000000000000000101.log").exists());
+        assert!(dir.path().join("seg-00000000000000000111.log").exists());
+        let got = (|| {
+            let mut out = Vec::new();
+            while let Some(rec) = c.next()? {
+                out.push(rec.seq);
+            }
+            Ok::<_, StoreError>(out)
+        })();
+        (dir, got)
+    };
+    for by_time in [false, true] {
+        // The records deleted were all before the target: nothing lost.
+        let (_d, got) = seek(by_time, 120);
+        assert_eq!(got.unwrap(), (120..=140).collect::<Vec<_>>(), "by_time {by_time}");
+        // Some deleted records were at or after the target: Expired.
+        let (_d, got) = seek(by_time, 100);
+        let requested = if by_time { 51 } else { 100 };
+        match got {
+            Err(StoreError::Expired { requested: r, oldest: 111 }) if r == requested => {}
+            other => panic!("by_time {by_time}: expected Expired {{ {requested}, 111 }}, got {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn metadata_latest_wins_and_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let e = |t: u32, k: &[u8], b: &[u8]| MetaEntry { record_type: t, key: k.to_vec(), body: b.to_vec() };
