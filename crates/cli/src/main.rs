@@ -44,7 +44,8 @@ enum Cmd {
         /// Store directory (created if missing).
         #[arg(long)]
         data: PathBuf,
-        /// Number of events to write.
+        /// Number of events to write (an intrusion event's packet, extra data and impact alert
+        /// come with it and do not count); metadata is written first.
         #[arg(long, default_value_t = 1000)]
         count: usize,
         /// Seed: the same seed writes the same events.

@@ -12,8 +12,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_estreamer");
 const PW: &str = "test-password-1";
 
 fn run(args: &[&str]) -> Output {
-    let out = Command::new(BIN).args(args).stdin(Stdio::null()).output().expect("run estreamer");
-    out
+    Command::new(BIN).args(args).stdin(Stdio::null()).output().expect("run estreamer")
 }
 
 fn ok(args: &[&str]) -> Output {
@@ -89,12 +88,10 @@ impl Env {
 
     fn client(&self, extra: &[&str]) -> Output {
         let pkcs12 = self.path("client.pkcs12");
-        let mut args =
-            vec!["client", "--server", &*Box::leak(self.addr.to_string().into_boxed_str()), "--pkcs12", p(&pkcs12)];
-        args.extend_from_slice(&["--password", PW]);
+        let addr = self.addr.to_string();
+        let mut args = vec!["client", "--server", &addr, "--pkcs12", p(&pkcs12), "--password", PW];
         args.extend_from_slice(extra);
-        let out = Command::new(BIN).args(&args).stdin(Stdio::null()).output().unwrap();
-        out
+        Command::new(BIN).args(&args).stdin(Stdio::null()).output().unwrap()
     }
 
     /// Wait (bounded) until the server log has a line containing `needle`.
