@@ -142,6 +142,16 @@ enum Cmd {
         #[arg(long)]
         no_computed: bool,
     },
+    /// End-to-end throughput (sensor, service over TLS, client to JSON) against an in-process
+    /// baseline measured in the same run.
+    Bench {
+        /// Number of events.
+        #[arg(long, default_value_t = 20000)]
+        events: usize,
+        /// Sensor seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Everything in one go on a temporary directory: CA, client, sensor, service, client.
     Demo {
         /// Number of events.
@@ -342,6 +352,10 @@ fn main() -> Result<()> {
             init_logging("warn");
             decode_file(&file, cache.as_deref(), !no_computed)
         }
+        Cmd::Bench { events, seed } => {
+            init_logging("warn");
+            runtime()?.block_on(bench(events, seed))
+        }
         Cmd::Demo { events, seed } => {
             init_logging("warn");
             runtime()?.block_on(demo(events, seed))
@@ -488,46 +502,145 @@ fn decode_file(path: &Path, cache: Option<&Path>, computed: bool) -> Result<()> 
     Ok(())
 }
 
+/// A temporary PKI and store filled by the sensor, with the service running on 127.0.0.1.
+struct Lab {
+    _tmp: tempfile::TempDir,
+    data: PathBuf,
+    identity: estreamer_pki::ClientIdentity,
+    addr: SocketAddr,
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<std::result::Result<(), estreamer_server::ServerError>>,
+    written: estreamer_sensor::SensorSummary,
+    sensor_secs: f64,
+}
+
+impl Lab {
+    async fn start(events: usize, seed: u64) -> Result<Lab> {
+        let tmp = tempfile::tempdir()?;
+        let pki = tmp.path().join("pki");
+        let data = tmp.path().join("data");
+        estreamer_pki::init_ca(&pki, &["127.0.0.1".parse()?], &["localhost".to_string()])?;
+        let issued = estreamer_pki::add_client(&pki, "127.0.0.1", None)?;
+        let identity = estreamer_pki::load_pkcs12(&issued.pkcs12, &issued.password)?;
+        let t = Instant::now();
+        let written = {
+            let store = Store::open(&data, StoreOptions::default())?;
+            estreamer_sensor::write_to_store(&store, seed, events)?
+        };
+        let sensor_secs = t.elapsed().as_secs_f64();
+        let store = StoreReader::open(&data)?;
+        let tls = estreamer_pki::server_config(&pki, &ServerTlsOptions::default())?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let stop = CancellationToken::new();
+        let server =
+            tokio::spawn(estreamer_server::serve(listener, tls, store, ServerOptions::default(), stop.clone()));
+        Ok(Lab { _tmp: tmp, data, identity, addr, stop, server, written, sensor_secs })
+    }
+
+    /// Stream every event from the oldest record into `sink` over TLS.
+    async fn stream(&self, sink: &mut dyn Sink) -> Result<estreamer_client::ClientSummary> {
+        let mut opts = ClientOptions::new(self.addr.to_string(), self.identity.clone());
+        opts.start = Start::Oldest;
+        opts.max_events = Some(self.written.event_records as u64);
+        // Must not hang if something is lost: give up after a generous idle period.
+        opts.idle_exit = Some(Duration::from_secs(10));
+        let sum = estreamer_client::run(&opts, sink, CancellationToken::new()).await?;
+        sink.flush()?;
+        if sum.events != self.written.event_records as u64 {
+            bail!(
+                "the sensor wrote {} event records but the client received {}",
+                self.written.event_records,
+                sum.events
+            );
+        }
+        Ok(sum)
+    }
+
+    async fn stop(self) -> Result<()> {
+        self.stop.cancel();
+        self.server.await??;
+        Ok(())
+    }
+}
+
 async fn demo(events: usize, seed: u64) -> Result<()> {
     let t = Instant::now();
-    let tmp = tempfile::tempdir()?;
-    let pki = tmp.path().join("pki");
-    let data = tmp.path().join("data");
-    estreamer_pki::init_ca(&pki, &["127.0.0.1".parse()?], &["localhost".to_string()])?;
-    let issued = estreamer_pki::add_client(&pki, "127.0.0.1", None)?;
-    let identity = estreamer_pki::load_pkcs12(&issued.pkcs12, &issued.password)?;
-    let written = {
-        let store = Store::open(&data, StoreOptions::default())?;
-        estreamer_sensor::write_to_store(&store, seed, events)?
-    };
-    let store = StoreReader::open(&data)?;
-    let tls = estreamer_pki::server_config(&pki, &ServerTlsOptions::default())?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let stop = CancellationToken::new();
-    let server = tokio::spawn(estreamer_server::serve(listener, tls, store, ServerOptions::default(), stop.clone()));
-
-    let mut opts = ClientOptions::new(addr.to_string(), identity);
-    opts.start = Start::Oldest;
-    opts.max_events = Some(written.event_records as u64);
-    // A demo that cannot finish must not hang: give up after a generous idle period.
-    opts.idle_exit = Some(Duration::from_secs(10));
+    let lab = Lab::start(events, seed).await?;
     let mut sink = JsonLines::new(std::io::stdout().lock());
-    let sum = estreamer_client::run(&opts, &mut sink, CancellationToken::new()).await?;
-    sink.flush()?;
-    stop.cancel();
-    server.await??;
+    let sum = lab.stream(&mut sink).await.context("demo")?;
+    let written = lab.written.events;
+    lab.stop().await?;
     std::io::stderr().flush()?;
-    if sum.events != written.event_records as u64 {
-        bail!("demo: the sensor wrote {} event records but the client received {}", written.event_records, sum.events);
-    }
     eprintln!(
         "demo: {} events ({} event records, {} metadata records) streamed over TLS in {:.2}s; by record type: {}",
-        written.events,
+        written,
         sum.events,
         sum.records - sum.events,
         t.elapsed().as_secs_f64(),
         by_type(&sum.by_type)
+    );
+    Ok(())
+}
+
+/// Counts bytes written and discards them.
+struct CountingSink(u64);
+
+impl Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// End-to-end figures, each against a baseline measured in the same run: the same records
+/// decoded, decorated and rendered in process, straight from the store, without TLS.
+async fn bench(events: usize, seed: u64) -> Result<()> {
+    let lab = Lab::start(events, seed).await?;
+    let total = (lab.written.event_records + lab.written.metadata_records) as f64;
+    // Baseline: store → decode → @computed → JSON, in this process.
+    let t = Instant::now();
+    let reader = StoreReader::open(&lab.data)?;
+    let mut cursor = reader.cursor_from_time(0)?;
+    let mut cache = MetadataCache::new();
+    let mut base = JsonLines::new(CountingSink(0));
+    let mut n = 0u64;
+    while let Some(r) = cursor.next()? {
+        let mut d =
+            decode_record(RecordHead { record_type: r.record_type, archive_ts: r.archive_ts, checksum: 0 }, &r.body);
+        cache.learn(&d.value);
+        decorate(&mut d.value, &cache);
+        base.write_record(&d.value)?;
+        n += 1;
+    }
+    base.flush()?;
+    let base_secs = t.elapsed().as_secs_f64();
+    let base_bytes = base.into_inner()?.0;
+    // End to end: the service streams over TLS on 127.0.0.1, the client decodes and renders.
+    let t = Instant::now();
+    let mut sink = JsonLines::new(CountingSink(0));
+    let sum = lab.stream(&mut sink).await?;
+    let e2e_secs = t.elapsed().as_secs_f64();
+    let e2e_bytes = sink.into_inner()?.0;
+    let sensor_rate = total / lab.sensor_secs;
+    lab.stop().await?;
+    let base_rate = n as f64 / base_secs;
+    let e2e_rate = sum.records as f64 / e2e_secs;
+    println!("bench: {} events = {} records ({} metadata)", events, total, sum.records - sum.events);
+    println!("  sensor → store:                        {:>10.0} records/s", sensor_rate);
+    println!(
+        "  baseline store → decode → JSON:        {:>10.0} records/s  ({:.0} MB/s of JSON)",
+        base_rate,
+        base_bytes as f64 / base_secs / 1e6
+    );
+    println!(
+        "  service → TLS → client → JSON:         {:>10.0} records/s  ({:.0} MB/s of JSON) = {:.2}x the baseline",
+        e2e_rate,
+        e2e_bytes as f64 / e2e_secs / 1e6,
+        e2e_rate / base_rate
     );
     Ok(())
 }

@@ -411,10 +411,17 @@ fn decode_turns_a_capture_into_json_lines() {
 }
 
 #[test]
+fn bench_reports_figures_against_its_baseline() {
+    let out = ok(&["bench", "--events", "200"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("records/s") && text.contains("x the baseline"), "{text}");
+}
+
+#[test]
 fn help_explains_every_subcommand() {
     let out = ok(&["--help"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for sub in ["ca", "sensor", "serve", "client", "decode", "demo"] {
+    for sub in ["ca", "sensor", "serve", "client", "decode", "demo", "bench"] {
         assert!(text.contains(sub), "--help lacks {sub}");
     }
     let out = run(&["client", "--server", "127.0.0.1:1", "--pkcs12", "/nonexistent.p12", "--start", "oldest"]);
