@@ -247,11 +247,26 @@ enum Format {
 fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    use std::io::IsTerminal;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
 }
 
-fn main() -> Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The whole cause chain on one line; no backtrace for an operator's mistake.
+            eprintln!("estreamer: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Ca { cmd } => {
             init_logging("warn");
@@ -439,8 +454,20 @@ async fn serve(
     max_clients: usize,
     keepalive: u64,
 ) -> Result<()> {
-    std::fs::create_dir_all(&data).with_context(|| format!("creating {}", data.display()))?;
-    let store = StoreReader::open(&data).with_context(|| format!("opening store {}", data.display()))?;
+    let store = match StoreReader::open(&data) {
+        Ok(s) => s,
+        // A new service starts on an empty store that sensors fill later (live tail).
+        Err(estreamer_store::StoreError::NotAStore { .. }) | Err(estreamer_store::StoreError::Io { .. })
+            if !data.join("LOCK").exists() =>
+        {
+            drop(
+                Store::open(&data, StoreOptions::default())
+                    .with_context(|| format!("creating store {}", data.display()))?,
+            );
+            StoreReader::open(&data)?
+        }
+        Err(e) => return Err(e).with_context(|| format!("opening store {}", data.display())),
+    };
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
     let mut opts = ServerOptions {
         max_connections: max_clients,

@@ -42,22 +42,21 @@ impl Drop for Env {
 }
 
 impl Env {
+    /// PKI, a store with `count` sensor events, and the service.
     fn new(count: usize) -> Env {
+        let mut env = Env::empty();
+        env.count = env.sensor(count, "3");
+        env
+    }
+
+    /// PKI and the service on an empty store.
+    fn empty() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let pki = dir.path().join("pki");
         let data = dir.path().join("data");
         ok(&["ca", "init", "--dir", p(&pki), "--server-ip", "127.0.0.1"]);
         let client = dir.path().join("client.pkcs12");
         ok(&["ca", "add-client", "--dir", p(&pki), "--host", "127.0.0.1", "--out", p(&client), "--password", PW]);
-        let sensor = ok(&["sensor", "--data", p(&data), "--count", &count.to_string(), "--seed", "3"]);
-        // `--count` counts primary events; the client counts every event record.
-        let text = String::from_utf8_lossy(&sensor.stderr).to_string();
-        let count: usize = text
-            .split(" as ")
-            .nth(1)
-            .and_then(|t| t.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("sensor summary: {text}"));
         let mut server = Command::new(BIN)
             .args(["serve", "--data", p(&data), "--pki", p(&pki), "--listen", "127.0.0.1:0", "--keepalive", "1"])
             .env("RUST_LOG", "info")
@@ -79,7 +78,19 @@ impl Env {
             }
         });
         let addr = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start").parse().unwrap();
-        Env { dir, server, addr, log, count }
+        Env { dir, server, addr, log, count: 0 }
+    }
+
+    /// Run the sensor into the service's store; returns the event records it wrote
+    /// (`--count` counts primary events; the client counts every event record).
+    fn sensor(&self, count: usize, seed: &str) -> usize {
+        let out = ok(&["sensor", "--data", p(&self.path("data")), "--count", &count.to_string(), "--seed", seed]);
+        let text = String::from_utf8_lossy(&out.stderr).to_string();
+        text.split(" as ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("sensor summary: {text}"))
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -160,6 +171,30 @@ fn extended_session_streams_everything_with_metadata_first() {
     // Archival timestamps are present (bit 23) and monotone over the log.
     let ts: Vec<u64> = events(&recs).iter().map(|r| r["archiveTimestamp"].as_u64().unwrap()).collect();
     assert!(ts.iter().all(|t| *t > 0) && ts.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn live_tail_from_an_empty_store_written_by_another_process() {
+    let env = Env::empty();
+    // How many event records the sensor will write (deterministic by seed), learned on a scratch store.
+    let scratch = Env::empty();
+    let n = scratch.sensor(40, "5");
+    let pkcs12 = env.path("client.pkcs12");
+    let addr = env.addr.to_string();
+    let waiting = std::thread::spawn(move || {
+        Command::new(BIN)
+            .args(["client", "--server", &addr, "--pkcs12", p(&pkcs12), "--password", PW])
+            .args(["--start", "now", "--max-events", &n.to_string(), "--idle-exit", "30"])
+            .output()
+            .unwrap()
+    });
+    assert!(env.wait_log("subscribed"), "the client subscribed before any data exists");
+    assert_eq!(env.sensor(40, "5"), n);
+    let out = waiting.join().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = lines(&out);
+    assert_eq!(events(&recs).len(), n, "every event written after the client connected");
+    assert!(recs.iter().any(|r| r["recordType"] == 123), "metadata written later is streamed too");
 }
 
 #[test]
