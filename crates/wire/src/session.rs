@@ -346,10 +346,7 @@ impl ServerSession {
     }
 
     fn queue(&mut self, m: Message, now: Millis) {
-        let bytes = m.to_bytes().expect("server messages always encode");
-        self.tx.push_back(bytes);
-        self.last_sent = now;
-        self.answer_due = None;
+        self.send_message(m, now).expect("the session's own messages always encode");
     }
 
     /// Queue an already-encoded whole message (host data answers, errors from the driver).
