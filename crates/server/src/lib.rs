@@ -5,6 +5,8 @@
 //! bind port 0 on 127.0.0.1 and the CLI binds 8302. Tokio code here only moves bytes; every
 //! protocol decision is made by the session state machine.
 
+#![warn(missing_docs)]
+
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
