@@ -109,3 +109,21 @@ async fn unknown_record_type_is_written_raw_not_fatal() {
     let json = estreamer_wire::Value::Obj(sink.records[0].clone()).to_json();
     assert_eq!(json["@unparsed"], "0102");
 }
+
+#[tokio::test]
+async fn a_server_whose_certificate_is_not_from_our_ca_is_refused() {
+    let (_addr, opts, _dir) = server(vec![]).await;
+    // Same address, but the identity's CA is a different one: the real server's certificate
+    // does not chain to it.
+    let other = tempfile::tempdir().unwrap();
+    let pki = other.path().join("pki");
+    estreamer_pki::init_ca(&pki, &["127.0.0.1".parse().unwrap()], &[]).unwrap();
+    let issued = estreamer_pki::add_client(&pki, "127.0.0.1", Some("pw")).unwrap();
+    let foreign = estreamer_pki::load_pkcs12(&issued.pkcs12, "pw").unwrap();
+    let mut bad = opts.clone();
+    bad.identity.ca_certs = foreign.ca_certs.clone();
+    let mut sink = Collect::default();
+    let e = run(&bad, &mut sink, CancellationToken::new()).await.unwrap_err();
+    assert!(matches!(e, ClientError::Tls { .. }), "{e}");
+    assert!(sink.records.is_empty());
+}
