@@ -324,30 +324,15 @@ fn split_with_openssl(dir: &Path, p12: &Path, password: &str) -> (std::path::Pat
     let cert = dir.join("client.cert");
     let key = dir.join("client.key");
     let pass = format!("pass:{password}");
-    let out = openssl(&[
-        "pkcs12",
-        "-in",
-        p12.to_str().unwrap(),
-        "-passin",
-        &pass,
-        "-clcerts",
-        "-nokeys",
-        "-out",
-        cert.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = openssl(&[
-        "pkcs12",
-        "-in",
-        p12.to_str().unwrap(),
-        "-passin",
-        &pass,
-        "-nocerts",
-        "-nodes",
-        "-out",
-        key.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let export = |what: &[&str], out_file: &Path| {
+        let mut args = vec!["pkcs12", "-in", p12.to_str().unwrap(), "-passin", &pass];
+        args.extend_from_slice(what);
+        args.extend_from_slice(&["-out", out_file.to_str().unwrap()]);
+        let out = openssl(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    export(&["-clcerts", "-nokeys"], &cert);
+    export(&["-nocerts", "-nodes"], &key);
     (cert, key)
 }
 

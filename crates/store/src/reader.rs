@@ -701,6 +701,25 @@ mod tests {
         store
     }
 
+    /// Ten 32-byte records per segment, three segments kept: retention runs at every roll.
+    fn tiny_retained_store(dir: &Path) -> Store {
+        let opts = StoreOptions {
+            segment_bytes: 10 * 32,
+            index_every: 3,
+            sync: SyncPolicy::Never,
+            retention: Some(Retention { max_bytes: Some(3 * 10 * 32), max_age: None }),
+        };
+        Store::open(dir, opts).unwrap()
+    }
+
+    /// Append `n` records whose archival time is 1000 + seq.
+    fn append(store: &Store, n: u64) {
+        for _ in 0..n {
+            let i = store.last_seq() + 1;
+            store.append_at(1, 1000 + i as u32, &(i as u32).to_le_bytes()).unwrap();
+        }
+    }
+
     fn drain(c: &mut Cursor) -> Vec<u64> {
         let mut out = Vec::new();
         while let Some(r) = c.next().unwrap() {
@@ -763,19 +782,7 @@ mod tests {
     #[test]
     fn seeks_list_again_when_retention_passes_the_whole_listing() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = StoreOptions {
-            segment_bytes: 10 * 32,
-            index_every: 3,
-            sync: SyncPolicy::Never,
-            retention: Some(Retention { max_bytes: Some(3 * 10 * 32), max_age: None }),
-        };
-        let store = Rc::new(Store::open(dir.path(), opts).unwrap());
-        let append = |store: &Store, n: u64| {
-            for _ in 0..n {
-                let i = store.last_seq() + 1;
-                store.append_at(1, 1000 + i as u32, &(i as u32).to_le_bytes()).unwrap();
-            }
-        };
+        let store = Rc::new(tiny_retained_store(dir.path()));
         append(&store, 50);
         let reader = store.reader();
         // For the first `rounds` listings, append enough that every listed segment goes.
@@ -823,19 +830,7 @@ mod tests {
     #[test]
     fn a_seek_that_retention_keeps_outrunning_ends_on_the_pinned_segment() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = StoreOptions {
-            segment_bytes: 10 * 32,
-            index_every: 3,
-            sync: SyncPolicy::Never,
-            retention: Some(Retention { max_bytes: Some(3 * 10 * 32), max_age: None }),
-        };
-        let store = Rc::new(Store::open(dir.path(), opts).unwrap());
-        let append = |store: &Store, n: u64| {
-            for _ in 0..n {
-                let i = store.last_seq() + 1;
-                store.append_at(1, 1000 + i as u32, &(i as u32).to_le_bytes()).unwrap();
-            }
-        };
+        let store = Rc::new(tiny_retained_store(dir.path()));
         append(&store, 50);
         let reader = store.reader();
         // Appends enough after each of the first `rounds` pins that everything listed goes;
