@@ -234,13 +234,18 @@ pub async fn run(
         .map_err(|_| ClientError::Connect { server: server.clone(), reason: "timed out".into() })??;
     info!(%server, ts = initial_timestamp, flags = format_args!("{:#010x}", opts.flags), "connected");
 
-    let mut session = ClientSession::new(ClientConfig {
-        initial_timestamp,
-        flags: opts.flags,
-        events: opts.events.clone(),
-        ack: opts.ack,
-        max_message: estreamer_wire::message::DEFAULT_MAX_MESSAGE,
-    });
+    let clock = tokio::time::Instant::now();
+    let now = || clock.elapsed().as_millis() as u64;
+    let mut session = ClientSession::new(
+        ClientConfig {
+            initial_timestamp,
+            flags: opts.flags,
+            events: opts.events.clone(),
+            ack: opts.ack,
+            ..ClientConfig::default()
+        },
+        now(),
+    );
     let (mut rd, mut wr) = tokio::io::split(tls);
     let mut sum = ClientSummary { max_archive_ts: bookmark, ..Default::default() };
     let mut saved_ts = bookmark;
@@ -293,7 +298,7 @@ pub async fn run(
                     }
                     ClientEvent::StreamingInformation(s) => debug!(services = s.len(), "streaming information"),
                     ClientEvent::Keepalive => debug!("keepalive"),
-                    ClientEvent::HostData(_) => debug!("host data"),
+                    ClientEvent::Host { .. } | ClientEvent::HostsEnd => debug!("host data"),
                     ClientEvent::Unknown(t) => warn!(msg_type = t, "unknown message type acked and ignored"),
                 }
             }
@@ -345,7 +350,7 @@ pub async fn run(
                         received_any = true;
                         // Records that arrived before the bad message are still written (next turn
                         // of the loop), then the error ends the session.
-                        if let Err(source) = session.receive(&buf[..n]) {
+                        if let Err(source) = session.receive(&buf[..n], now()) {
                             failed = Some(ClientError::Protocol { server: server.clone(), source });
                         }
                     }

@@ -161,11 +161,49 @@ impl Default for Registry {
     }
 }
 
-/// Creates a PKI directory: CA, server certificate, empty client registry and empty CRL.
+/// The key algorithm of the CA and the server certificate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeyType {
+    /// RSA 2048 with SHA-256, like an FMC's Internal CA; every client (Perl, pyOpenSSL,
+    /// eNcore) handles it, with ECDHE-RSA suites.
+    #[default]
+    Rsa,
+    /// ECDSA P-256 with SHA-256: smaller and faster handshakes.
+    Ecdsa,
+}
+
+impl KeyType {
+    fn algorithm(self) -> &'static rcgen::SignatureAlgorithm {
+        match self {
+            KeyType::Rsa => &rcgen::PKCS_RSA_SHA256,
+            KeyType::Ecdsa => &rcgen::PKCS_ECDSA_P256_SHA256,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            KeyType::Rsa => "RSA 2048",
+            KeyType::Ecdsa => "ECDSA P-256",
+        }
+    }
+}
+
+/// Creates a PKI directory with RSA keys: see [`init_ca_with`].
+pub fn init_ca(dir: &Path, server_ips: &[IpAddr], server_names: &[String]) -> Result<PkiDir, PkiError> {
+    init_ca_with(dir, server_ips, server_names, KeyType::Rsa)
+}
+
+/// Creates a PKI directory: CA, server certificate, empty client registry and empty CRL, with
+/// keys of `key_type`.
 ///
 /// The server certificate's SANs are `server_ips` and `server_names`; when both are empty it
 /// gets 127.0.0.1, ::1 and localhost. Refuses to run when a CA file already exists in `dir`.
-pub fn init_ca(dir: &Path, server_ips: &[IpAddr], server_names: &[String]) -> Result<PkiDir, PkiError> {
+pub fn init_ca_with(
+    dir: &Path,
+    server_ips: &[IpAddr],
+    server_names: &[String],
+    key_type: KeyType,
+) -> Result<PkiDir, PkiError> {
     let pki = PkiDir::new(dir);
     for existing in [pki.ca_cert(), pki.ca_key()] {
         if existing.exists() {
@@ -175,8 +213,8 @@ pub fn init_ca(dir: &Path, server_ips: &[IpAddr], server_names: &[String]) -> Re
     create_private_dir(dir)?;
 
     let now = now();
-    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
-        .map_err(|e| PkiError::generate("CA key (ECDSA P-256)", e))?;
+    let ca_key = KeyPair::generate_for(key_type.algorithm())
+        .map_err(|e| PkiError::generate(format!("CA key ({})", key_type.name()), e))?;
     let mut ca_params = CertificateParams::default();
     // A random OU makes every CA's name unique: path building matches issuers by name, so
     // two CAs with the same DN would turn "unknown issuer" into a confusing "bad signature"
@@ -201,14 +239,18 @@ pub fn init_ca(dir: &Path, server_ips: &[IpAddr], server_names: &[String]) -> Re
     let issuer = Issuer::from_ca_cert_der(ca_cert.der(), ca_key)
         .map_err(|e| PkiError::generate("CA issuer from the new CA certificate", e))?;
 
-    let server_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
-        .map_err(|e| PkiError::generate("server key (ECDSA P-256)", e))?;
+    let server_key = KeyPair::generate_for(key_type.algorithm())
+        .map_err(|e| PkiError::generate(format!("server key ({})", key_type.name()), e))?;
     let mut server_params = CertificateParams::default();
     server_params.distinguished_name =
         dn(&[(DnType::OrganizationName, CA_ORGANIZATION), (DnType::CommonName, SERVER_COMMON_NAME)]);
     server_params.subject_alt_names = server_sans(server_ips, server_names)?;
     server_params.is_ca = IsCa::ExplicitNoCa;
-    server_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    server_params.key_usages = match key_type {
+        // TLS 1.2 RSA key exchange is never offered by rustls, but strict clients check the bit.
+        KeyType::Rsa => vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment],
+        KeyType::Ecdsa => vec![KeyUsagePurpose::DigitalSignature],
+    };
     server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     server_params.use_authority_key_identifier_extension = true;
     server_params.serial_number = Some(random_serial().0);

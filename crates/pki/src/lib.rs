@@ -8,9 +8,9 @@
 //!
 //! | file | content |
 //! |---|---|
-//! | `ca-cert.pem` | Internal CA certificate (self-signed, ECDSA P-256, 10 years) |
+//! | `ca-cert.pem` | Internal CA certificate (self-signed, RSA 2048 by default or ECDSA P-256, 10 years) |
 //! | `ca-key.pem` | CA private key, PKCS#8, mode 0600 |
-//! | `server-cert.pem` | server certificate (ECDSA P-256, serverAuth, ~2 years) |
+//! | `server-cert.pem` | server certificate (same key type, serverAuth, ~2 years) |
 //! | `server-key.pem` | server private key, PKCS#8, mode 0600 |
 //! | `clients.json` | registry of issued client certificates |
 //! | `crl.pem` | CRL signed by the CA listing revoked clients (always present) |
@@ -22,17 +22,19 @@ mod error;
 mod files;
 mod identity;
 mod p12;
+mod reload;
 pub mod testing;
 mod tls;
 
 pub use ca::{
-    add_client, init_ca, issue_client, list_clients, revoke_client, ClientRecord, IssuedClient, PkiDir, CA_COMMON_NAME,
-    CLIENT_ORGANIZATION,
+    add_client, init_ca, init_ca_with, issue_client, list_clients, revoke_client, ClientRecord, IssuedClient, KeyType,
+    PkiDir, CA_COMMON_NAME, CLIENT_ORGANIZATION,
 };
 pub use error::PkiError;
 pub use files::write_secret_file;
 pub use identity::{check_peer, normalize_ip, peer_identity, IdentityPolicy, PeerIdentity};
 pub use p12::{load_pem_identity, load_pkcs12, load_pkcs12_file, ClientIdentity};
+pub use reload::ReloadingServerConfig;
 pub use tls::{client_config, server_config, ClientTlsOptions, NoServerVerification, ServerTlsOptions};
 
 /// Re-export so that callers build `CertificateDer`/`PrivateKeyDer` with the same version.

@@ -42,12 +42,14 @@ pub fn record(data: &[u8]) {
 /// Both session state machines fed the bytes in small chunks, with time passing.
 pub fn sessions(data: &[u8]) {
     let mut server = ServerSession::new(ServerConfig::default(), 0);
-    let mut client = ClientSession::new(ClientConfig::default());
+    let mut client = ClientSession::new(ClientConfig::default(), 0);
     for (i, chunk) in data.chunks(7).enumerate() {
-        let _ = server.receive(chunk, i as u64);
+        server.receive(chunk, i as u64);
         server.handle_timeout(i as u64 * 100);
         while server.poll_transmit().is_some() {}
-        let _ = client.receive(chunk);
+        while server.poll_event().is_some() {}
+        let _ = client.receive(chunk, i as u64);
+        let _ = client.handle_timeout(i as u64 * 100);
         while client.poll_event().is_some() {}
         while client.poll_transmit().is_some() {}
     }

@@ -114,6 +114,14 @@ pub enum WireError {
         /// What was wrong.
         what: String,
     },
+    /// Something the session waited for did not come in time.
+    #[error("no {what} within {after_ms} ms")]
+    Timeout {
+        /// What was awaited.
+        what: &'static str,
+        /// How long.
+        after_ms: u64,
+    },
     /// A message not allowed at this point of a session.
     #[error("unexpected {msg_type:?} message in state {state}")]
     Unexpected {

@@ -39,3 +39,36 @@ impl ErrorMessage {
         Ok(())
     }
 }
+
+/// Error codes this server sends (PROTOCOL.md §10 lists only 19 "No space"; the rest are ours,
+/// documented in `docs/protocol.md`). Clients use −1 for their own errors.
+pub mod error_codes {
+    /// A client's own error, or its goodbye (the guide's convention).
+    pub const CLIENT: i32 = -1;
+    /// The message could not be parsed: bad length, truncated field, trailing bytes.
+    pub const MALFORMED: i32 = 1;
+    /// The message is not allowed at this point of the session (e.g. a Host Request before the
+    /// Event Stream Request, or a second Event Stream Request).
+    pub const UNEXPECTED: i32 = 2;
+    /// The message announced a body above the server's maximum.
+    pub const TOO_LARGE: i32 = 3;
+    /// The expected request did not arrive in time.
+    pub const TIMEOUT: i32 = 4;
+    /// The client stopped acknowledging: the window stayed full for the idle timeout.
+    pub const NO_ACK: i32 = 5;
+    /// Too many host requests queued at once.
+    pub const BUSY: i32 = 6;
+    /// No space (the guide's example).
+    pub const NO_SPACE: i32 = 19;
+    /// Host request: the data type is not served (0–3 and above 7).
+    pub const HOST_DATA_TYPE: i32 = 10;
+    /// Host request: the end address is below the start address.
+    pub const HOST_RANGE: i32 = 11;
+    /// Host request: the single host is not in the network map.
+    pub const HOST_NOT_FOUND: i32 = 12;
+    /// Host request: the host exists but cannot be written in the requested profile (an IPv6
+    /// host in the IPv4-only 4.9 block 92).
+    pub const HOST_NOT_REPRESENTABLE: i32 = 13;
+    /// The server could not read its store; the session cannot continue.
+    pub const STORE: i32 = 20;
+}

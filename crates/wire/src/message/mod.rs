@@ -14,7 +14,7 @@ mod streaming;
 
 pub use bundle::Bundle;
 pub use cursor::Reader;
-pub use error_msg::ErrorMessage;
+pub use error_msg::{error_codes, ErrorMessage};
 pub use event_data::{EventData, RecordHeaderForm};
 pub use host::{HostData, HostRequest};
 pub use request::{flags, EventStreamRequest, TIMESTAMP_NOW, TIMESTAMP_OLDEST};

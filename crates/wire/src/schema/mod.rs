@@ -5,6 +5,7 @@
 //! Block tables live in `blocks.rs` (generated from the spec), record tables in `records.rs`.
 
 pub mod blocks;
+pub mod catalog;
 pub mod records;
 
 pub use records::{record_def, Family, RecordDef, RECORDS};

@@ -7,7 +7,7 @@ use estreamer_wire::session::{ClientConfig, ClientSession, ServerConfig, ServerS
 use estreamer_wire::{check, decode_record, RecordHead};
 use proptest::prelude::*;
 
-mod common;
+use crate::common;
 
 /// Everything a hostile peer can reach.
 fn feed_everything(data: &[u8]) {
@@ -23,9 +23,9 @@ fn feed_everything(data: &[u8]) {
         let _ = decode_record(RecordHead { record_type: rt, archive_ts: 0, checksum: 0 }, data);
     }
     let mut s = ServerSession::new(ServerConfig::default(), 0);
-    let _ = s.receive(data, 0);
-    let mut c = ClientSession::new(ClientConfig::default());
-    let _ = c.receive(data);
+    s.receive(data, 0);
+    let mut c = ClientSession::new(ClientConfig::default(), 0);
+    let _ = c.receive(data, 0);
     while c.poll_event().is_some() {}
 }
 

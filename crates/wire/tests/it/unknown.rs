@@ -5,7 +5,7 @@ use estreamer_wire::value::Value;
 use estreamer_wire::walk::UNPARSED_KEY;
 use estreamer_wire::{decode_record, encode_record_body, IssueKind, IssueStats, RecordHead};
 
-mod common;
+use crate::common;
 
 fn vector_body(name: &str) -> Vec<u8> {
     common::event_data(name).body

@@ -29,10 +29,10 @@ fn s5_4_encore_streaming_request_is_what_our_client_sends() {
     let want = hex("00 01 08 01 00 00 00 38  00 00 1A 0B  00 00 00 38  48 90 00 61  00 00 00 00
          00 0B 00 0C 00 04 00 15 00 09 00 1F 00 0B 00 3D 00 11 00 47
          00 07 00 5B 00 08 00 65 00 07 00 6F 00 02 00 83 00 00 00 00");
-    let mut c = ClientSession::new(ClientConfig::default());
+    let mut c = ClientSession::new(ClientConfig::default(), 0);
     assert_eq!(c.poll_transmit().unwrap(), hex("00 01 00 02 00 00 00 08 00 00 00 00 48 90 00 61"));
     let info = Message::StreamingInformation(vec![StreamingService::advertise(6667)]).to_bytes().unwrap();
-    c.receive(&info).unwrap();
+    c.receive(&info, 0).unwrap();
     while c.poll_event().is_some() {}
     assert_eq!(c.poll_transmit().unwrap(), want, "the Streaming Request, byte for byte");
     assert_eq!(c.poll_transmit().unwrap(), NULL_MESSAGE, "then a Null for the 2051, as eNcore does");

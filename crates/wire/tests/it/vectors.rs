@@ -1,11 +1,11 @@
 //! Golden vectors: every record and message vector decodes to its JSON and encodes back to
 //! its bytes (shared/vectors, or the copy in testdata/vectors).
 
+use crate::common;
+use common::{read, vectors_dir};
 use estreamer_wire::message::{Bundle, EventData, Message};
 use estreamer_wire::{decode_record, encode_record_body, record_from_json, RecordHead};
 use serde_json::Value as J;
-mod common;
-use common::{read, vectors_dir};
 
 fn index() -> Vec<J> {
     let s = std::fs::read_to_string(vectors_dir().join("index.json")).unwrap();

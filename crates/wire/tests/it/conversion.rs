@@ -2,16 +2,24 @@
 //! field name, for every version pair in the table and every known client's request.
 
 use estreamer_wire::message::EventSpec;
+use estreamer_wire::schema::catalog::versions;
 use estreamer_wire::schema::{BlockDef, Ty};
-use estreamer_wire::session::{block_for_version, convert, version_table, OutRecord, Subscription};
+use estreamer_wire::session::server::convert;
+use estreamer_wire::session::{Origin, OutRecord, Subscription};
 use estreamer_wire::value::{Obj, Value};
 use estreamer_wire::{decode_record, RecordHead};
 
-mod common;
+use crate::common;
 
 fn vector(name: &str) -> (u32, u32, Vec<u8>) {
     let ed = common::event_data(name);
     (ed.record_type, ed.archive_ts(), ed.body)
+}
+
+/// The record in `target`'s layout (the stored bytes when they already are).
+fn conv(rt: u32, ts: u32, body: &[u8], target: &'static BlockDef) -> Vec<u8> {
+    let rec = OutRecord { record_type: rt, archive_ts: ts, seq: 1, origin: Origin::Log, body };
+    convert(rec, target).unwrap_or_else(|| body.to_vec())
 }
 
 fn decode(rt: u32, body: &[u8]) -> Obj {
@@ -56,10 +64,10 @@ fn every_version_pair_keeps_common_fields_and_zeroes_new_ones() {
     let mut pairs = 0;
     for name in SOURCES {
         let (rt, ts, body) = vector(name);
-        let table = version_table(rt).unwrap();
+        let table = versions(rt).unwrap().table;
         let src = decode(rt, &body);
         for (_, target) in table {
-            let out = convert(OutRecord { record_type: rt, archive_ts: ts, body: &body }, target);
+            let out = conv(rt, ts, &body, target);
             let got = decode(rt, &out);
             let gb = block_obj(rt, &got);
             assert_eq!(gb.get_u("blockType"), Some(target.number as u64), "{name} → {}", target.number);
@@ -82,7 +90,7 @@ fn every_version_pair_keeps_common_fields_and_zeroes_new_ones() {
             }
             // And back up to the newest: fields both versions share come back unchanged.
             let newest = table.last().unwrap().1;
-            let back = convert(OutRecord { record_type: rt, archive_ts: ts, body: &out }, newest);
+            let back = conv(rt, ts, &out, newest);
             let bb = decode(rt, &back);
             for k in keys(target) {
                 if keys(newest).contains(&k) && !k.ends_with("Length") {
@@ -132,17 +140,17 @@ fn known_clients_get_the_blocks_they_can_read() {
 
 #[test]
 fn versions_between_and_beyond_the_table() {
-    let t = version_table(95).unwrap();
-    assert_eq!(block_for_version(t, 5).number, 127, "between known versions: the newest not above");
-    assert_eq!(block_for_version(t, 99).number, 167, "above the newest: the newest");
-    assert_eq!(block_for_version(t, 1).number, 127, "below the oldest: the oldest");
+    let t = versions(95).unwrap();
+    assert_eq!(t.block_for(5).number, 127, "between known versions: the newest not above");
+    assert_eq!(t.block_for(99).number, 167, "above the newest: the newest");
+    assert_eq!(t.block_for(1).number, 127, "below the oldest: the oldest");
 }
 
 #[test]
 fn discovery_records_have_no_versioned_block_and_pass_through() {
     for name in ["r10_s1b139", "r11_s1b103", "r13_disc_u16", "r101_s1b130", "r160_s1b7"] {
         let (rt, _, _) = vector(name);
-        assert!(version_table(rt).is_none(), "{name}");
+        assert!(versions(rt).is_none(), "{name}");
         let sub = Subscription { initial_timestamp: 0, flags: 0, events: vec![EventSpec { version: 11, code: 61 }] };
         assert!(sub.target_block(rt).is_none());
     }
@@ -152,7 +160,8 @@ fn discovery_records_have_no_versioned_block_and_pass_through() {
 fn serving_the_stored_version_is_byte_identical() {
     for name in SOURCES {
         let (rt, ts, body) = vector(name);
-        let newest = version_table(rt).unwrap().last().unwrap().1;
-        assert_eq!(convert(OutRecord { record_type: rt, archive_ts: ts, body: &body }, newest), body, "{name}");
+        let newest = versions(rt).unwrap().table.last().unwrap().1;
+        let rec = OutRecord { record_type: rt, archive_ts: ts, seq: 1, origin: Origin::Log, body: &body };
+        assert_eq!(convert(rec, newest), None, "{name}: the stored bytes go out as they are");
     }
 }

@@ -2,13 +2,13 @@
 //! every metadata vector is fed to a cache, then event vectors are decorated and their resolved
 //! names compared with the names the metadata vectors define.
 
+use crate::common;
+use common::vectors_dir;
 use estreamer_wire::message::Message;
 use estreamer_wire::schema::{record_def, Family};
 use estreamer_wire::view::{computed, decorate, event_time, rfc3339, MetadataCache};
 use estreamer_wire::{decode_record, Obj, RecordHead, Value, WireError};
 use serde_json::{json, Value as J};
-mod common;
-use common::vectors_dir;
 
 /// Names of every record vector.
 fn record_vectors() -> Vec<String> {

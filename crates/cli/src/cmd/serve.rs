@@ -1,0 +1,218 @@
+//! `estreamer serve`: the service. Every option can also come from a TOML file (`--config`);
+//! a flag given on the command line wins over the file, the file over the default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use estreamer_pki::{IdentityPolicy, ReloadingServerConfig, ServerTlsOptions};
+use estreamer_server::listener::Service;
+use estreamer_server::ServerOptions;
+use estreamer_store::{Store, StoreOptions, StoreReader};
+use serde::Deserialize;
+
+use super::TlsArg;
+
+/// Options of `serve`. Durations are in seconds (fractions allowed).
+#[derive(Args, Default)]
+#[command(after_help = "Every option may also be set in the --config file, with the same name: \
+e.g. `data = \"/var/lib/estreamer\"`, `listen = [\"0.0.0.0:8302\", \"[::]:8302\"]`, `max-clients = 64`, \
+`keepalive = 5`. A flag on the command line overrides the file. See docs/operations.md.")]
+pub(crate) struct ServeArgs {
+    /// TOML file holding any of these options.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Store directory (created, and said so, when missing).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// PKI directory made by `ca init`; a new revocation list there applies to new connections.
+    #[arg(long)]
+    pki: Option<PathBuf>,
+    /// Address to listen on; repeat for several, e.g. 0.0.0.0:8302 and [::]:8302 [default: 0.0.0.0:8302].
+    #[arg(long)]
+    listen: Vec<SocketAddr>,
+    /// Skip the check that the client address matches its certificate host (NAT).
+    #[arg(long)]
+    skip_host_check: bool,
+    /// Require this substring in the client certificate subject.
+    #[arg(long)]
+    require_subject: Option<String>,
+    /// Authenticated clients served at once; more are told "No space" [default: 64].
+    #[arg(long)]
+    max_clients: Option<usize>,
+    /// TLS handshakes in progress at once (unauthenticated connections) [default: 128].
+    #[arg(long)]
+    max_pending_handshakes: Option<usize>,
+    /// Unauthenticated connections at once from one address [default: 8].
+    #[arg(long)]
+    max_pending_per_address: Option<usize>,
+    /// Seconds allowed for the TLS handshake and the identity check [default: 10].
+    #[arg(long)]
+    handshake_timeout: Option<f64>,
+    /// Seconds allowed for the Event Stream Request after the handshake [default: 30].
+    #[arg(long)]
+    request_timeout: Option<f64>,
+    /// Seconds allowed for the Streaming Request after the Streaming Information [default: 30].
+    #[arg(long)]
+    streaming_request_timeout: Option<f64>,
+    /// Seconds a write may take before a client that stopped reading is dropped [default: 30].
+    #[arg(long)]
+    write_timeout: Option<f64>,
+    /// Seconds the window may stay full without an acknowledgement before the client is
+    /// dropped [default: 120].
+    #[arg(long)]
+    idle_timeout: Option<f64>,
+    /// Seconds between Null keepalives when idle [default: 5].
+    #[arg(long)]
+    keepalive: Option<f64>,
+    /// Bundles sent ahead of the client's acknowledgements [default: 16].
+    #[arg(long)]
+    window: Option<u32>,
+    /// Hosts the network map holds; beyond it new hosts are not added (logged) [default: 100000].
+    #[arg(long)]
+    max_hosts: Option<usize>,
+    /// TLS versions to accept [default: any].
+    #[arg(long, value_enum)]
+    tls: Option<TlsArg>,
+}
+
+/// The `--config` file: the same options, kebab-case keys, nothing else.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct ServeFile {
+    data: Option<PathBuf>,
+    pki: Option<PathBuf>,
+    listen: Option<Vec<SocketAddr>>,
+    skip_host_check: Option<bool>,
+    require_subject: Option<String>,
+    max_clients: Option<usize>,
+    max_pending_handshakes: Option<usize>,
+    max_pending_per_address: Option<usize>,
+    handshake_timeout: Option<f64>,
+    request_timeout: Option<f64>,
+    streaming_request_timeout: Option<f64>,
+    write_timeout: Option<f64>,
+    idle_timeout: Option<f64>,
+    keepalive: Option<f64>,
+    window: Option<u32>,
+    max_hosts: Option<usize>,
+    tls: Option<TlsArg>,
+}
+
+/// Everything `serve` runs with, resolved.
+pub(crate) struct ServeSettings {
+    pub(crate) data: PathBuf,
+    pub(crate) pki: PathBuf,
+    pub(crate) listen: Vec<SocketAddr>,
+    pub(crate) tls: ServerTlsOptions,
+    pub(crate) options: ServerOptions,
+    pub(crate) max_hosts: usize,
+}
+
+fn secs(name: &str, v: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(v).map_err(|_| anyhow::anyhow!("{name} must be a number of seconds ≥ 0, not {v}"))
+}
+
+fn millis(name: &str, v: f64) -> Result<u64> {
+    Ok(secs(name, v)?.as_millis() as u64)
+}
+
+impl ServeArgs {
+    /// Merge flags, file and defaults.
+    pub(crate) fn resolve(self) -> Result<ServeSettings> {
+        let file: ServeFile = match &self.config {
+            None => ServeFile::default(),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+                toml::from_str(&text).with_context(|| format!("{} is not a valid serve configuration", p.display()))?
+            }
+        };
+        let data = self.data.or(file.data).context("--data DIR is required (or `data` in the --config file)")?;
+        let pki = self.pki.or(file.pki).context("--pki DIR is required (or `pki` in the --config file)")?;
+        let listen = match (self.listen.is_empty(), file.listen) {
+            (false, _) => self.listen,
+            (true, Some(l)) if !l.is_empty() => l,
+            _ => vec!["0.0.0.0:8302".parse().expect("a valid address")],
+        };
+        let (tls12, tls13) = self.tls.or(file.tls).unwrap_or(TlsArg::Any).versions();
+        let mut o = ServerOptions {
+            identity: IdentityPolicy {
+                skip_host_check: self.skip_host_check || file.skip_host_check.unwrap_or(false),
+                required_subject: self.require_subject.or(file.require_subject),
+            },
+            ..ServerOptions::default()
+        };
+        if let Some(n) = self.max_clients.or(file.max_clients) {
+            o.max_clients = n;
+        }
+        if let Some(n) = self.max_pending_handshakes.or(file.max_pending_handshakes) {
+            o.max_pending_handshakes = n.max(1);
+        }
+        if let Some(n) = self.max_pending_per_address.or(file.max_pending_per_address) {
+            o.max_pending_per_address = n.max(1);
+        }
+        if let Some(v) = self.handshake_timeout.or(file.handshake_timeout) {
+            o.handshake_timeout = secs("handshake-timeout", v)?;
+        }
+        if let Some(v) = self.write_timeout.or(file.write_timeout) {
+            o.write_timeout = secs("write-timeout", v)?;
+        }
+        if let Some(v) = self.request_timeout.or(file.request_timeout) {
+            o.session.request_timeout_ms = millis("request-timeout", v)?;
+        }
+        if let Some(v) = self.streaming_request_timeout.or(file.streaming_request_timeout) {
+            o.session.streaming_request_timeout_ms = millis("streaming-request-timeout", v)?;
+        }
+        if let Some(v) = self.idle_timeout.or(file.idle_timeout) {
+            o.session.idle_timeout_ms = millis("idle-timeout", v)?;
+        }
+        if let Some(v) = self.keepalive.or(file.keepalive) {
+            o.session.keepalive_ms = millis("keepalive", v)?.max(100);
+        }
+        if let Some(n) = self.window.or(file.window) {
+            o.session.window = n.max(1);
+        }
+        let max_hosts = self.max_hosts.or(file.max_hosts).unwrap_or(100_000);
+        Ok(ServeSettings { data, pki, listen, tls: ServerTlsOptions { tls12, tls13 }, options: o, max_hosts })
+    }
+}
+
+/// Open the store for reading; a missing or empty directory becomes a new, empty store, and
+/// the operator is told (a typo would otherwise serve nothing, silently).
+pub(crate) fn open_or_create_store(data: &Path) -> Result<StoreReader> {
+    let empty = match std::fs::read_dir(data) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) => return Err(e).with_context(|| format!("reading store directory {}", data.display())),
+        Ok(mut entries) => entries.next().is_none(),
+    };
+    if empty {
+        drop(Store::open(data, StoreOptions::default()).with_context(|| format!("creating store {}", data.display()))?);
+        eprintln!(
+            "serve: {} held no store; created an empty one (sources can fill it while it is served)",
+            data.display()
+        );
+    }
+    StoreReader::open(data).with_context(|| format!("opening store {}", data.display()))
+}
+
+pub(crate) fn run(args: ServeArgs) -> Result<()> {
+    crate::init_logging("info");
+    let s = args.resolve()?;
+    let store = open_or_create_store(&s.data)?;
+    let tls = ReloadingServerConfig::new(&s.pki, s.tls, Duration::from_secs(1))?;
+    crate::runtime()?.block_on(async move {
+        let mut listeners = Vec::new();
+        for addr in &s.listen {
+            let l = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+            eprintln!("serve: listening on {}", l.local_addr()?);
+            listeners.push(l);
+        }
+        let _ = s.max_hosts;
+        let service = Service { tls: Arc::new(tls), store, hosts: None, opts: s.options };
+        estreamer_server::serve(listeners, service, crate::signals::shutdown_on_signal()).await?;
+        Ok(())
+    })
+}

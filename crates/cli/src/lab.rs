@@ -1,0 +1,78 @@
+//! A temporary PKI and store filled by the sensor, with the service running on 127.0.0.1:
+//! what `demo` and `bench` share.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+use estreamer_client::{ClientOptions, Start};
+use estreamer_output::Sink;
+use estreamer_pki::ServerTlsOptions;
+use estreamer_server::listener::Service;
+use estreamer_server::ServerOptions;
+use estreamer_store::{Store, StoreOptions, StoreReader};
+use tokio_util::sync::CancellationToken;
+
+/// The lab: everything in a temporary directory, the service on an ephemeral port.
+pub(crate) struct Lab {
+    _tmp: tempfile::TempDir,
+    pub(crate) data: PathBuf,
+    identity: estreamer_pki::ClientIdentity,
+    addr: SocketAddr,
+    stop: CancellationToken,
+    server: tokio::task::JoinHandle<Result<(), estreamer_server::ServerError>>,
+    pub(crate) written: estreamer_sensor::SensorSummary,
+    pub(crate) sensor_secs: f64,
+}
+
+impl Lab {
+    pub(crate) async fn start(events: usize, seed: u64) -> Result<Lab> {
+        let tmp = tempfile::tempdir()?;
+        let pki = tmp.path().join("pki");
+        let data = tmp.path().join("data");
+        estreamer_pki::init_ca(&pki, &["127.0.0.1".parse()?], &["localhost".to_string()])?;
+        let issued = estreamer_pki::add_client(&pki, "127.0.0.1", None)?;
+        let identity = estreamer_pki::load_pkcs12(&issued.pkcs12, &issued.password)?;
+        let t = Instant::now();
+        let written = {
+            let store = Store::open(&data, StoreOptions::default())?;
+            estreamer_sensor::write_to_store(&store, seed, events)?
+        };
+        let sensor_secs = t.elapsed().as_secs_f64();
+        let store = StoreReader::open(&data)?;
+        let tls = estreamer_pki::server_config(&pki, &ServerTlsOptions::default())?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let stop = CancellationToken::new();
+        let service = Service { tls: Arc::new(tls), store, hosts: None, opts: ServerOptions::default() };
+        let server = tokio::spawn(estreamer_server::serve(vec![listener], service, stop.clone()));
+        Ok(Lab { _tmp: tmp, data, identity, addr, stop, server, written, sensor_secs })
+    }
+
+    /// Stream every event from the oldest record into `sink` over TLS.
+    pub(crate) async fn stream(&self, sink: &mut dyn Sink) -> Result<estreamer_client::ClientSummary> {
+        let mut opts = ClientOptions::new(self.addr.to_string(), self.identity.clone());
+        opts.start = Start::Oldest;
+        opts.max_events = Some(self.written.event_records as u64);
+        // Must not hang if something is lost: give up after a generous idle period.
+        opts.idle_exit = Some(Duration::from_secs(10));
+        let sum = estreamer_client::run(&opts, sink, CancellationToken::new()).await?;
+        sink.flush()?;
+        if sum.events != self.written.event_records as u64 {
+            bail!(
+                "the sensor wrote {} event records but the client received {}",
+                self.written.event_records,
+                sum.events
+            );
+        }
+        Ok(sum)
+    }
+
+    pub(crate) async fn stop(self) -> Result<()> {
+        self.stop.cancel();
+        self.server.await??;
+        Ok(())
+    }
+}

@@ -1,0 +1,13 @@
+//! The wire crate's integration tests, one binary: golden vectors, spec examples, the whole
+//! catalog, conversion, the computed view, robustness and the sans-io sessions.
+
+mod catalog;
+mod common;
+mod conversion;
+mod robustness;
+mod schemas;
+mod sessions;
+mod spec_examples;
+mod unknown;
+mod vectors;
+mod view;
