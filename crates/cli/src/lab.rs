@@ -10,8 +10,8 @@ use anyhow::{bail, Result};
 use estreamer_client::{ClientOptions, Start};
 use estreamer_output::Sink;
 use estreamer_pki::ServerTlsOptions;
-use estreamer_server::listener::Service;
 use estreamer_server::ServerOptions;
+use estreamer_server::Service;
 use estreamer_store::{Store, StoreOptions, StoreReader};
 use tokio_util::sync::CancellationToken;
 
@@ -46,7 +46,7 @@ impl Lab {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let stop = CancellationToken::new();
-        let service = Service { tls: Arc::new(tls), store, hosts: None, opts: ServerOptions::default() };
+        let service = Service::new(Arc::new(tls), store, ServerOptions::default());
         let server = tokio::spawn(estreamer_server::serve(vec![listener], service, stop.clone()));
         Ok(Lab { _tmp: tmp, data, identity, addr, stop, server, written, sensor_secs })
     }

@@ -23,7 +23,6 @@ mod files;
 mod identity;
 mod p12;
 mod reload;
-pub mod testing;
 mod tls;
 
 pub use ca::{

@@ -4,11 +4,11 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::process::Command;
 
-use estreamer_pki::testing::{self, TEST_PASSWORD};
 use estreamer_pki::{
     add_client, init_ca, list_clients, load_pem_identity, load_pkcs12, load_pkcs12_file, revoke_client, PkiDir,
     PkiError, CA_COMMON_NAME,
 };
+use estreamer_test_support::pki::{self as testing, TEST_PASSWORD};
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;

@@ -5,11 +5,11 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use estreamer_pki::testing::{self, handshake, HandshakeFailure, TEST_PASSWORD};
 use estreamer_pki::{
     check_peer, client_config, load_pkcs12, peer_identity, revoke_client, server_config, ClientIdentity,
     ClientTlsOptions, IdentityPolicy, PkiError, ServerTlsOptions,
 };
+use estreamer_test_support::pki::{self as testing, handshake, HandshakeFailure, TEST_PASSWORD};
 use rustls::{CertificateError, ProtocolVersion, RootCertStore};
 
 fn identity(issued: &estreamer_pki::IssuedClient) -> ClientIdentity {

@@ -21,6 +21,7 @@ use tracing::{debug, info, warn};
 use crate::feeder::{Feed, Feeder};
 use crate::hosts::{HostEntry, HOST_PAGE};
 use crate::listener::{PendingSlot, Shared};
+use crate::EndReason;
 
 /// Why a connection ended (logged once).
 enum Ended {
@@ -55,6 +56,15 @@ pub(crate) async fn run(
         _ = stop.cancelled() => Ended::Shutdown,
         e = connect(&shared, tcp, peer, slot, id, stop.clone()) => e,
     };
+    let reason = match &ended {
+        Ended::Refused(..) => EndReason::Refused,
+        Ended::NoSpace => EndReason::NoSpace,
+        Ended::ClientClosed | Ended::Session(CloseReason::ClientError(_)) => EndReason::ClientClosed,
+        Ended::ReadFailed(_) | Ended::WriteFailed(_) => EndReason::IoFailed,
+        Ended::WriteStalled => EndReason::WriteStalled,
+        Ended::Session(CloseReason::ErrorSent { .. }) => EndReason::ErrorSent,
+        Ended::Shutdown => EndReason::Shutdown,
+    };
     match ended {
         Ended::Refused(reason, detail) => {
             if let Some(suppressed) = shared.limiter.check(reason) {
@@ -81,6 +91,7 @@ pub(crate) async fn run(
         Ended::Session(reason) => warn!(%peer, conn = id, %reason, "session ended"),
         Ended::Shutdown => debug!(%peer, conn = id, "session closed for shutdown"),
     }
+    shared.service.stats.ended(reason);
 }
 
 async fn connect(
@@ -118,6 +129,7 @@ async fn connect(
         return no_space(tls, opts.handshake_timeout, opts.max_clients).await;
     };
     info!(%peer, conn = id, "client authenticated");
+    let _active = shared.service.stats.session();
     Session::new(shared, id, tls).run(stop).await
 }
 

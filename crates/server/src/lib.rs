@@ -21,6 +21,7 @@ pub mod feeder;
 pub mod hosts;
 pub mod listener;
 mod ratelimit;
+pub mod stats;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +30,8 @@ use estreamer_pki::IdentityPolicy;
 use estreamer_wire::session::ServerConfig;
 
 pub use hosts::HostMap;
-pub use listener::serve;
+pub use listener::{serve, Service};
+pub use stats::{EndReason, ServerStats};
 
 /// Everything that can end the service.
 #[derive(Debug, thiserror::Error)]

@@ -34,6 +34,15 @@ pub struct Service {
     pub hosts: Option<Arc<dyn HostMap>>,
     /// Limits, timeouts and session tuning.
     pub opts: ServerOptions,
+    /// Counters (shared with whoever reports them).
+    pub stats: Arc<crate::ServerStats>,
+}
+
+impl Service {
+    /// A service with fresh counters and no network map.
+    pub fn new(tls: Arc<dyn TlsSource>, store: StoreReader, opts: ServerOptions) -> Self {
+        Service { tls, store, hosts: None, opts, stats: Arc::default() }
+    }
 }
 
 /// State shared by the accept loops and the connection tasks.
@@ -150,6 +159,7 @@ async fn accept_loop(
                 }
             },
         };
+        shared.service.stats.accepted();
         let slot = match shared.admit(peer.ip()) {
             Ok(slot) => slot,
             Err(reason) => {
@@ -157,6 +167,7 @@ async fn accept_loop(
                     warn!(%peer, pending = shared.pending(), suppressed, "connection refused: {reason}");
                 }
                 drop(tcp);
+                shared.service.stats.ended(crate::EndReason::Refused);
                 continue;
             }
         };

@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::Args;
 use estreamer_pki::{IdentityPolicy, ReloadingServerConfig, ServerTlsOptions};
-use estreamer_server::listener::Service;
 use estreamer_server::ServerOptions;
+use estreamer_server::Service;
 use estreamer_store::{Store, StoreOptions, StoreReader};
 use serde::Deserialize;
 
@@ -211,7 +211,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<()> {
             listeners.push(l);
         }
         let _ = s.max_hosts;
-        let service = Service { tls: Arc::new(tls), store, hosts: None, opts: s.options };
+        let service = Service::new(Arc::new(tls), store, s.options);
         estreamer_server::serve(listeners, service, crate::signals::shutdown_on_signal()).await?;
         Ok(())
     })

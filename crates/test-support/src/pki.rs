@@ -1,5 +1,5 @@
-//! Helpers for tests in this and other crates: ready-made PKIs, bad clients (other CA,
-//! expired, wrong host) and an in-memory TLS handshake. Small enough to ship unconditionally.
+//! PKIs for tests: ready-made directories, bad clients (other CA, expired, wrong host), one
+//! cached PKI per test binary, and an in-memory TLS handshake.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
@@ -9,7 +9,7 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 use time::{Duration, OffsetDateTime};
 
-use crate::{add_client, init_ca, issue_client, IssuedClient, PkiDir, PkiError};
+use estreamer_pki::{add_client, init_ca, issue_client, IssuedClient, PkiDir, PkiError};
 
 /// Password used by the helpers below.
 pub const TEST_PASSWORD: &str = "estreamer-test";
@@ -165,4 +165,91 @@ fn transfer<DA, DB>(
         to.process_new_packets().map_err(Transfer::Tls)?;
     }
     Ok(moved)
+}
+
+/// A PKI made once per test binary (RSA, like `ca init`'s default) with one client of each
+/// kind. Read-only: tests that revoke or change files make their own with [`good_pki`].
+pub struct SharedPki {
+    /// The PKI directory (server certificate valid for 127.0.0.1, ::1 and localhost).
+    pub dir: std::path::PathBuf,
+    /// A good client for 127.0.0.1, password [`TEST_PASSWORD`].
+    pub client: IssuedClient,
+    /// `client`'s PKCS#12, written to a file.
+    pub client_p12: std::path::PathBuf,
+    /// A good client for ::1.
+    pub client_v6: IssuedClient,
+    /// A client for 127.0.0.1 issued by another CA.
+    pub other_ca: IssuedClient,
+    /// A client for 127.0.0.1 whose certificate expired.
+    pub expired: IssuedClient,
+    /// A client for 127.0.0.1 whose certificate is not valid yet.
+    pub not_yet_valid: IssuedClient,
+    /// A client for [`WRONG_HOST`].
+    pub wrong_host: IssuedClient,
+    /// A client for 127.0.0.1 that was revoked (in the CRL from the start).
+    pub revoked: IssuedClient,
+    _tmp: tempfile::TempDir,
+}
+
+impl SharedPki {
+    /// The good client's identity.
+    pub fn identity(&self) -> estreamer_pki::ClientIdentity {
+        identity(&self.client)
+    }
+
+    /// The server configuration of this PKI.
+    pub fn server_tls(&self) -> Arc<ServerConfig> {
+        estreamer_pki::server_config(&self.dir, &estreamer_pki::ServerTlsOptions::default()).expect("server config")
+    }
+}
+
+/// The identity of an issued client (loaded from its PKCS#12).
+pub fn identity(issued: &IssuedClient) -> estreamer_pki::ClientIdentity {
+    estreamer_pki::load_pkcs12(&issued.pkcs12, &issued.password).expect("load test PKCS#12")
+}
+
+fn make_shared() -> Result<SharedPki, PkiError> {
+    let tmp = tempfile::Builder::new()
+        .prefix("estreamer-test-pki-")
+        .tempdir()
+        .map_err(|e| PkiError::Io { path: std::env::temp_dir(), source: e })?;
+    let dir = tmp.path().join("pki");
+    good_pki(&dir)?;
+    let client = good_client(&dir, "127.0.0.1")?;
+    let client_p12 = tmp.path().join("client.pkcs12");
+    estreamer_pki::write_secret_file(&client_p12, &client.pkcs12)?;
+    let client_v6 = good_client(&dir, "::1")?;
+    let other_ca = other_ca_client(&tmp.path().join("other-ca"), "127.0.0.1")?;
+    let expired = expired_client(&dir, "127.0.0.1")?;
+    let now = OffsetDateTime::now_utc();
+    let not_yet_valid = issue_client_with(
+        &dir,
+        "127.0.0.1",
+        Some(TEST_PASSWORD),
+        now + Duration::days(1),
+        now + Duration::days(30),
+        None,
+    )?;
+    let wrong_host = wrong_host_client(&dir)?;
+    let revoked = good_client(&dir, "127.0.0.1")?;
+    estreamer_pki::revoke_client(&dir, &revoked.serial_hex)?;
+    Ok(SharedPki {
+        dir,
+        client,
+        client_p12,
+        client_v6,
+        other_ca,
+        expired,
+        not_yet_valid,
+        wrong_host,
+        revoked,
+        _tmp: tmp,
+    })
+}
+
+/// The PKI of this test binary, made on first use. Its temporary directory lives as long as
+/// the process (statics are never dropped), so it is left in the system's temp directory.
+pub fn shared_pki() -> &'static SharedPki {
+    static PKI: std::sync::OnceLock<SharedPki> = std::sync::OnceLock::new();
+    PKI.get_or_init(|| make_shared().expect("making the shared test PKI"))
 }
