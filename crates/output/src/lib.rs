@@ -3,8 +3,6 @@
 //! A [`Sink`] receives decoded records and writes them somewhere; [`JsonLines`] writes one
 //! JSON object per line (RECORDS.md §7.2 shape) to any `Write`: stdout, a file, a socket.
 
-#![warn(missing_docs)]
-
 use std::io::{self, Write};
 
 use estreamer_wire::Obj;

@@ -15,8 +15,6 @@
 //! | `clients.json` | registry of issued client certificates |
 //! | `crl.pem` | CRL signed by the CA listing revoked clients (always present) |
 
-#![warn(missing_docs)]
-
 mod ca;
 mod error;
 mod files;

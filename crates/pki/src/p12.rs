@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKeyChain};
+use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, Pkcs12ImportPolicy, PrivateKey, PrivateKeyChain};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -44,7 +44,7 @@ impl std::fmt::Debug for ClientIdentity {
 /// PBKDF2 and MAC iteration count of `openssl pkcs12 -export` (PKCS12_DEFAULT_ITER). The
 /// p12-keystore default (10000) buys little for a file that travels with its password and
 /// makes every load five times slower.
-const OPENSSL_PKCS12_ITERATIONS: u64 = 2048;
+const OPENSSL_PKCS12_ITERATIONS: u32 = 2048;
 
 /// Builds the password-protected PKCS#12 for a newly issued client.
 ///
@@ -65,7 +65,8 @@ pub(crate) fn build_pkcs12(
     // The localKeyId ties the key bag to its certificate bag; any unique value works and a
     // random one avoids pulling in SHA-1 just for this.
     let local_key_id: [u8; 20] = rand::random();
-    let chain = PrivateKeyChain::new(key_pkcs8_der, local_key_id, [leaf, ca]);
+    let key = PrivateKey::from_der(key_pkcs8_der).map_err(|e| err(format!("client key: {e}")))?;
+    let chain = PrivateKeyChain::new(&local_key_id[..], key, [leaf, ca]);
     let mut store = KeyStore::new();
     store.add_entry(alias, KeyStoreEntry::PrivateKeyChain(chain));
     store
@@ -89,11 +90,11 @@ pub fn load_pkcs12_file(path: &Path, password: &str) -> Result<ClientIdentity, P
 
 fn load_pkcs12_named(data: &[u8], password: &str, source_name: &str) -> Result<ClientIdentity, PkiError> {
     let err = |message: String| PkiError::Pkcs12 { source_name: source_name.to_owned(), message };
-    let store = KeyStore::from_pkcs12(data, password)
+    let store = KeyStore::from_pkcs12(data, password, Pkcs12ImportPolicy::Strict)
         .map_err(|e| err(format!("cannot decode (wrong password or not PKCS#12?): {e}")))?;
     let (_, chain) =
         store.private_key_chain().ok_or_else(|| err("contains no private key with a matching certificate".into()))?;
-    let certs = chain.chain();
+    let certs = chain.certs();
     let (leaf, rest) = certs.split_first().ok_or_else(|| err("private key has no certificate".into()))?;
 
     let mut cert_chain = vec![CertificateDer::from(leaf.as_der().to_vec())];
@@ -117,7 +118,7 @@ fn load_pkcs12_named(data: &[u8], password: &str, source_name: &str) -> Result<C
     }
     Ok(ClientIdentity {
         cert_chain,
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key().to_vec())),
+        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key().as_der().to_vec())),
         ca_certs,
     })
 }

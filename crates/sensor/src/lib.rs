@@ -54,7 +54,6 @@
 //! Everything comes from a hand-rolled SplitMix64 generator with integer arithmetic only, so
 //! the same seed (and start time) gives the same bytes on every platform and release.
 
-#![warn(missing_docs)]
 #![recursion_limit = "256"]
 
 mod encode;

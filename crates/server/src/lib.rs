@@ -14,8 +14,6 @@
 //! decision is made by the session state machine. [`serve`] takes already bound listeners and a
 //! shutdown token, so tests bind port 0 on 127.0.0.1 and the CLI binds 8302.
 
-#![warn(missing_docs)]
-
 pub mod connection;
 pub mod feeder;
 pub mod hosts;

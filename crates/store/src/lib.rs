@@ -57,8 +57,6 @@
 //! after the time. The newest listed segment is opened right after listing and kept open,
 //! so a seek only lists the directory again when retention outruns it completely.
 
-#![warn(missing_docs)]
-
 mod error;
 mod frame;
 mod index;
