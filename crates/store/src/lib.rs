@@ -59,6 +59,7 @@
 
 #![warn(missing_docs)]
 
+mod corrupt;
 mod error;
 mod frame;
 mod index;
@@ -69,6 +70,7 @@ mod writer;
 
 use std::time::Duration;
 
+pub use corrupt::CorruptFrame;
 pub use error::{Result, StoreError};
 pub use frame::MAX_RECORD_BYTES;
 pub use meta::MAX_META_KEY_BYTES;

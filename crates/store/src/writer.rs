@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::corrupt::{CorruptFrame, CorruptLog};
 use crate::frame::{encode_frame, FrameReader, FRAME_HEADER_LEN, MAX_RECORD_BYTES};
 use crate::index::{self, IdxEntry, IndexLoad};
 use crate::meta::{self, MetaTable, MAX_META_KEY_BYTES};
@@ -18,6 +19,7 @@ const LOCK_FILE: &str = "LOCK";
 /// The single writer of a store directory; `Send + Sync`, all methods take `&self`.
 pub struct Store {
     dir: Arc<PathBuf>,
+    corrupt: Arc<CorruptLog>,
     inner: Mutex<Writer>,
     // Mirrors of the writer's state so that these getters never wait for an fsync.
     last_seq: AtomicU64,
@@ -56,6 +58,8 @@ struct Writer {
     unsynced: u64,
     poisoned: bool,
     meta: MetaTable,
+    /// The store's report of corrupt frames; retention drops reports about deleted files.
+    corrupt: Arc<CorruptLog>,
 }
 
 /// One record of a batch; `ts` is `None` for "now".
@@ -87,9 +91,11 @@ impl Store {
             Err(TryLockError::WouldBlock) => return Err(StoreError::Locked { dir: dir.to_path_buf() }),
             Err(TryLockError::Error(e)) => return Err(StoreError::io("lock", &lock_path, e)),
         }
-        let w = Writer::recover(dir, opts, lock)?;
+        let corrupt = CorruptLog::new();
+        let w = Writer::recover(dir, opts, lock, &corrupt)?;
         let store = Store {
             dir: Arc::new(dir.to_path_buf()),
+            corrupt,
             last_seq: AtomicU64::new(w.next_seq - 1),
             last_ts: AtomicU32::new(w.last_ts),
             inner: Mutex::new(w),
@@ -159,7 +165,14 @@ impl Store {
 
     /// A read handle on this store's directory, for reading while writes continue.
     pub fn reader(&self) -> StoreReader {
-        StoreReader::from_dir(Arc::clone(&self.dir))
+        StoreReader::from_dir(Arc::clone(&self.dir), Arc::clone(&self.corrupt))
+    }
+
+    /// Damaged frames found so far: by recovery when the store opened (kept on disk,
+    /// skipped by readers) and by readers made with [`Store::reader`]. Each was logged once
+    /// with `tracing::warn!`.
+    pub fn corrupt_frames(&self) -> Vec<CorruptFrame> {
+        self.corrupt.snapshot()
     }
 
     /// The store directory.
@@ -218,7 +231,7 @@ struct SegSummary {
 }
 
 impl Writer {
-    fn recover(dir: &Path, opts: StoreOptions, lock: File) -> Result<Writer> {
+    fn recover(dir: &Path, opts: StoreOptions, lock: File, corrupt: &Arc<CorruptLog>) -> Result<Writer> {
         remove_leftovers(dir)?;
         let stride = opts.index_every;
         let sync = opts.sync != SyncPolicy::Never;
@@ -237,8 +250,9 @@ impl Writer {
         let mut sealed_bytes = 0;
         // (next seq, last ts) of the previous non-empty segment.
         let mut prev: Option<(u64, u32)> = None;
-        for &first in older {
-            let s = check_sealed(dir, first, stride)?;
+        for (i, &first) in older.iter().enumerate() {
+            let next_first = firsts[i + 1];
+            let s = check_sealed(dir, first, stride, next_first, corrupt)?;
             let Some(last_ts) = s.last_ts else {
                 // Only a crash between creating a segment and writing to it, followed by a
                 // lost tail, can leave an empty older segment; it holds nothing.
@@ -252,7 +266,7 @@ impl Writer {
             sealed.push_back(Sealed { first_seq: first, last_ts, bytes: s.bytes });
         }
 
-        let last = recover_last(dir, last_first, stride)?;
+        let last = recover_last(dir, last_first, stride, corrupt)?;
         check_continuity(dir, prev, last_first)?;
         let last_ts = last.last_ts.or(prev.map(|p| p.1)).unwrap_or(0);
         let path = dir.join(log_name(last_first));
@@ -278,6 +292,7 @@ impl Writer {
             unsynced: 0,
             poisoned: false,
             meta,
+            corrupt: Arc::clone(corrupt),
         };
         w.enforce_retention();
         Ok(w)
@@ -412,6 +427,7 @@ impl Writer {
                 }
             }
             let _ = fs::remove_file(self.dir.join(idx_name(front.first_seq)));
+            self.corrupt.forget(&path);
             tracing::info!(segment = %path.display(), bytes = front.bytes, over_bytes, too_old, "retention deleted segment");
             self.sealed_bytes -= front.bytes;
             self.sealed.pop_front();
@@ -529,8 +545,11 @@ fn truncate_tail(path: &Path, valid: u64, len: u64, reason: &str) -> Result<()> 
 }
 
 /// Checks an older segment through its index and the frames after the last entry;
-/// rebuilds the index (and cuts a torn tail) when that does not add up.
-fn check_sealed(dir: &Path, first: u64, stride: u32) -> Result<SegSummary> {
+/// rebuilds the index (and cuts damage that runs to the end of the segment, which only an
+/// unsynced crash or a damaged disk can leave) when that does not add up. Damaged frames
+/// with valid frames after them are kept and reported to `corrupt`. A cut tail is reported
+/// too: it sits in the middle of the log, before segment `next_first`.
+fn check_sealed(dir: &Path, first: u64, stride: u32, next_first: u64, corrupt: &CorruptLog) -> Result<SegSummary> {
     let path = dir.join(log_name(first));
     let idx_path = dir.join(idx_name(first));
     let (mut fr, len) = open_reader(&path)?;
@@ -543,11 +562,13 @@ fn check_sealed(dir: &Path, first: u64, stride: u32) -> Result<SegSummary> {
             None => "no entries".to_string(),
             Some(last) => {
                 let s = scan(&mut fr, first, stride, last.offset, last.seq).map_err(scan_err)?;
-                let ok = s.stop == Stop::Eof
-                    && s.end == len
-                    && s.first_ts == Some(last.archive_ts)
-                    && s.count <= u64::from(stride);
+                // The scan starts at the last entry, so it must list exactly that one: any
+                // other would be an entry the index lacks.
+                let ok = s.stop == Stop::Eof && s.end == len && s.entries == [*last];
                 if ok {
+                    for cf in &s.corrupt {
+                        corrupt.note(cf);
+                    }
                     return Ok(SegSummary { next_seq: s.next_seq, last_ts: s.last_ts, bytes: len });
                 }
                 "does not match the segment".to_string()
@@ -558,19 +579,35 @@ fn check_sealed(dir: &Path, first: u64, stride: u32) -> Result<SegSummary> {
     };
     tracing::info!(file = %idx_path.display(), reason = %why, "rebuilding index");
     let s = scan(&mut fr, first, stride, 0, first).map_err(scan_err)?;
+    for cf in &s.corrupt {
+        corrupt.note(cf);
+    }
     if let Stop::Torn(reason) = &s.stop {
+        corrupt.note(&CorruptFrame {
+            path: path.clone(),
+            offset: s.end,
+            len: len.saturating_sub(s.end),
+            expected_seq: s.next_seq,
+            resumed_seq: next_first,
+            reason: format!("{reason} (cut: nothing valid follows in this sealed segment)"),
+        });
         truncate_tail(&path, s.end, len, reason)?;
     }
     index::write_full(&idx_path, first, stride, &s.entries).map_err(|e| StoreError::io("write", &idx_path, e))?;
     Ok(SegSummary { next_seq: s.next_seq, last_ts: s.last_ts, bytes: s.end })
 }
 
-/// Scans the last segment in full, cuts a torn tail, and makes its index match.
-fn recover_last(dir: &Path, first: u64, stride: u32) -> Result<SegSummary> {
+/// Scans the last segment in full, keeps (and reports) damaged frames that have valid
+/// frames after them, cuts a torn tail (damage with nothing valid after it), and makes the
+/// index match.
+fn recover_last(dir: &Path, first: u64, stride: u32, corrupt: &CorruptLog) -> Result<SegSummary> {
     let path = dir.join(log_name(first));
     let idx_path = dir.join(idx_name(first));
     let (mut fr, len) = open_reader(&path)?;
     let s = scan(&mut fr, first, stride, 0, first).map_err(|e| StoreError::io("scan", &path, e))?;
+    for cf in &s.corrupt {
+        corrupt.note(cf);
+    }
     if let Stop::Torn(reason) = &s.stop {
         truncate_tail(&path, s.end, len, reason)?;
     }
