@@ -150,6 +150,27 @@ pub struct MetaEntry {
     pub key: Vec<u8>,
     /// Latest body stored for this (record_type, key).
     pub body: Vec<u8>,
+    /// Sequence number of the log record this body came from
+    /// ([`Store::append_batch_with_meta`]); 0 when it did not come from the log
+    /// ([`Store::put_metadata`]) or was written by a store version without seqs in the
+    /// metadata table. A reader that sends this snapshot and then replays the log can skip
+    /// log records of the same (record_type, key) with a seq at or below it.
+    pub seq: u64,
+}
+
+/// One record for [`Store::append_batch_with_meta`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item<'a> {
+    /// eStreamer record type.
+    pub record_type: u32,
+    /// Archival timestamp; `None` for "now". Raised to the last one if earlier, so that
+    /// time stays monotone.
+    pub archive_ts: Option<u32>,
+    /// The record in wire form.
+    pub body: &'a [u8],
+    /// For a metadata record: its key in the metadata table (the table then holds this
+    /// body with the record's seq under (record_type, key)). `None` for other records.
+    pub meta_key: Option<&'a [u8]>,
 }
 
 /// Current UNIX time in seconds, clamped to the u32 range of archival timestamps.

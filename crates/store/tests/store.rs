@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use estreamer_store::{
-    Cursor, MetaEntry, Retention, Store, StoreError, StoreOptions, StoreReader, StoredRecord, SyncPolicy,
-    MAX_RECORD_BYTES,
+    Cursor, Retention, Store, StoreError, StoreOptions, StoreReader, StoredRecord, SyncPolicy, MAX_RECORD_BYTES,
 };
 
 const HDR: u64 = 28;
@@ -659,65 +658,6 @@ fn cursor_waiting_for_a_later_seq_or_time_only_expires_on_a_real_loss() {
             other => panic!("by_time {by_time}: expected Expired {{ {requested}, 111 }}, got {other:?}"),
         }
     }
-}
-
-#[test]
-fn metadata_latest_wins_and_survives_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = |t: u32, k: &[u8], b: &[u8]| MetaEntry { record_type: t, key: k.to_vec(), body: b.to_vec() };
-    let want = vec![e(1, b"a", b"a2"), e(2, b"a", b"x"), e(1, b"b", b"")];
-    {
-        let store = Store::open(dir.path(), quick()).unwrap();
-        assert!(store.metadata().is_empty());
-        store.put_metadata(1, b"a", b"a1").unwrap();
-        store.put_metadata(2, b"a", b"x").unwrap();
-        store.put_metadata(1, b"b", b"").unwrap();
-        store.put_metadata(1, b"a", b"a2").unwrap();
-        store.put_metadata(2, b"a", b"x").unwrap(); // unchanged: not rewritten
-        assert_eq!(store.metadata(), want);
-        assert_eq!(store.reader().metadata().unwrap(), want);
-    }
-    let size = fs::metadata(dir.path().join("meta.log")).unwrap().len();
-    assert_eq!(size, 4 * 20 + 3 + 2 + 1 + 3, "four frames: the unchanged put wrote nothing");
-    let store = Store::open(dir.path(), quick()).unwrap();
-    assert_eq!(store.metadata(), want);
-    // A torn metadata tail is dropped on open; a reader just ignores it.
-    drop(store);
-    OpenOptions::new()
-        .append(true)
-        .open(dir.path().join("meta.log"))
-        .unwrap()
-        .write_all(&[0xE6, 1, 0, 0, 1, 2, 3])
-        .unwrap();
-    assert_eq!(StoreReader::open(dir.path()).unwrap().metadata().unwrap(), want);
-    let store = Store::open(dir.path(), quick()).unwrap();
-    assert_eq!(store.metadata(), want);
-    assert_eq!(fs::metadata(dir.path().join("meta.log")).unwrap().len(), size);
-}
-
-#[test]
-fn metadata_is_compacted_on_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = || StoreOptions { sync: SyncPolicy::Never, ..quick() };
-    let want;
-    {
-        let store = Store::open(dir.path(), o()).unwrap();
-        for i in 0..3000u32 {
-            store.put_metadata(i % 3, format!("key{}", i % 5).as_bytes(), &i.to_le_bytes()).unwrap();
-        }
-        want = store.metadata();
-        assert_eq!(want.len(), 15);
-    }
-    let path = dir.path().join("meta.log");
-    let before = fs::metadata(&path).unwrap().len();
-    let store = Store::open(dir.path(), o()).unwrap();
-    let after = fs::metadata(&path).unwrap().len();
-    assert!(after * 100 < before, "compacted {before} -> {after}");
-    assert_eq!(store.metadata(), want, "same content, same order");
-    store.put_metadata(0, b"new", b"v").unwrap();
-    drop(store);
-    let store = Store::open(dir.path(), o()).unwrap();
-    assert_eq!(store.metadata().len(), 16);
 }
 
 #[test]
