@@ -59,6 +59,7 @@
 
 #![warn(missing_docs)]
 
+mod care;
 mod corrupt;
 mod error;
 mod frame;
@@ -70,6 +71,7 @@ mod writer;
 
 use std::time::Duration;
 
+pub use care::{compact, stats, verify, CompactReport, IndexProblem, RemovedSegment, SeqGap, StoreStats, VerifyReport};
 pub use corrupt::CorruptFrame;
 pub use error::{Result, StoreError};
 pub use frame::MAX_RECORD_BYTES;

@@ -178,6 +178,12 @@ pub(crate) fn load(path: &Path) -> Result<MetaState> {
     Ok(st)
 }
 
+/// Why reading `path` stops before its end, if it does (`None` for a missing file).
+pub(crate) fn load_problem(path: &Path) -> Result<Option<String>> {
+    let st = load(path)?;
+    Ok(st.torn.map(|reason| format!("{reason} at offset {} of {}", st.valid_len, path.display())))
+}
+
 /// The writer's handle on the metadata table.
 pub(crate) struct MetaTable {
     path: PathBuf,
