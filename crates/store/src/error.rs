@@ -42,19 +42,6 @@ pub enum StoreError {
         source: io::Error,
     },
 
-    /// A frame inside a sealed segment (not the live tail) is damaged.
-    #[error("corrupt frame in {} at offset {offset} (expected seq {seq}): {reason}", path.display())]
-    Corrupt {
-        /// The segment file.
-        path: PathBuf,
-        /// Byte offset of the damaged frame.
-        offset: u64,
-        /// The sequence number the frame should have carried.
-        seq: u64,
-        /// What is wrong with it.
-        reason: String,
-    },
-
     /// The segment files contradict each other (overlapping sequence ranges).
     #[error("inconsistent store {}: {reason}", dir.display())]
     Inconsistent {

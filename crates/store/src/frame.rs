@@ -29,6 +29,9 @@ pub(crate) const FRAME_HEADER_LEN: usize = 28;
 /// claims many megabytes costs only what is really on disk.
 const READ_CHUNK: usize = 64 << 10;
 
+/// Bytes read at a time while looking for the next valid frame after a damaged one.
+const RESYNC_CHUNK: usize = 256 << 10;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FrameHeader {
     pub body_len: u32,
@@ -178,6 +181,76 @@ impl FrameReader {
         }
         self.pos = Some(offset + header.frame_len());
         Ok(ReadOutcome::Frame(header))
+    }
+}
+
+impl FrameReader {
+    /// Reads raw bytes at `offset` (as many as there are, up to `buf.len()`).
+    fn read_raw_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        self.pos = None;
+        self.inner.seek(SeekFrom::Start(offset))?;
+        read_full(&mut self.inner, buf)
+    }
+
+    /// Finds the next valid frame after a bad one.
+    ///
+    /// `bad_offset` is where a frame that should have carried `expected_seq` turned out
+    /// damaged (incomplete, bad header, bad CRC, wrong seq or time). The result is the first
+    /// offset after it, below `end`, where a frame header with the right magic, version and
+    /// flags parses, the whole frame fits before `end`, its CRC verifies, its archival time
+    /// is at least `min_ts`, and its seq fits: at least `expected_seq` and at most
+    /// `expected_seq + (offset - bad_offset) / 28`, since every frame in between takes at
+    /// least a header. `None` means no valid frame follows (a torn tail).
+    ///
+    /// The search reads the rest of the file once, in chunks; only candidates whose header
+    /// passes every check are read in full, so garbage costs one pass.
+    pub(crate) fn resync(
+        &mut self,
+        bad_offset: u64,
+        end: u64,
+        expected_seq: u64,
+        min_ts: u32,
+    ) -> io::Result<Option<(u64, FrameHeader)>> {
+        let mut chunk = vec![0u8; RESYNC_CHUNK];
+        let mut body = Vec::new();
+        let mut base = bad_offset + 1;
+        while base + (FRAME_HEADER_LEN as u64) <= end {
+            let want = usize::try_from((end - base).min(RESYNC_CHUNK as u64)).unwrap_or(RESYNC_CHUNK);
+            let n = self.read_raw_at(base, &mut chunk[..want])?;
+            if n < FRAME_HEADER_LEN {
+                return Ok(None);
+            }
+            let data = &chunk[..n];
+            // Candidates must have a whole header inside this chunk; the next chunk starts
+            // at the first position that did not.
+            let last_start = n - FRAME_HEADER_LEN;
+            let mut i = 0;
+            while i <= last_start {
+                let Some(k) = data[i..=last_start].iter().position(|&b| b == FRAME_MAGIC) else {
+                    break;
+                };
+                let at = i + k;
+                i = at + 1;
+                let mut h = [0u8; FRAME_HEADER_LEN];
+                h.copy_from_slice(&data[at..at + FRAME_HEADER_LEN]);
+                let Ok(hdr) = parse_header(&h) else { continue };
+                let off = base + at as u64;
+                let max_seq = expected_seq.saturating_add((off - bad_offset) / FRAME_HEADER_LEN as u64);
+                if hdr.seq < expected_seq || hdr.seq > max_seq || hdr.archive_ts < min_ts {
+                    continue;
+                }
+                if off.saturating_add(hdr.frame_len()) > end {
+                    continue;
+                }
+                if let ReadOutcome::Frame(got) = self.read_at(off, &mut body, usize::MAX)? {
+                    if got == hdr {
+                        return Ok(Some((off, hdr)));
+                    }
+                }
+            }
+            base += (last_start + 1) as u64;
+        }
+        Ok(None)
     }
 }
 

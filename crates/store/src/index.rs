@@ -7,8 +7,10 @@
 //! Layout (little-endian): a 24-byte header — magic `ESIDX\0\0\x01`, segment first_seq
 //! u64, stride u32, CRC32C of the previous 20 bytes — then 24-byte entries — seq u64,
 //! frame offset u64, archive_ts u32, CRC32C of the previous 20 bytes. One entry is written
-//! for every record whose `seq - first_seq` is a multiple of the stride, so entry `k` is
-//! for seq `first_seq + k * stride` and the first entry is the segment's first frame.
+//! for every record whose `seq - first_seq` is a multiple of the stride, so normally entry
+//! `k` is for seq `first_seq + k * stride` and the first entry is the segment's first
+//! frame; a record lost to corruption has no entry, so entries may skip stride positions.
+//! Readers check the frame an entry points at before they trust it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -139,23 +141,18 @@ fn parse(data: &[u8], first_seq: u64, seg_len: u64) -> Result<Index, String> {
             return Err(format!("entry {k} CRC mismatch"));
         }
         let e = IdxEntry { seq: u64_at(c, 0), offset: u64_at(c, 8), archive_ts: u32_at(c, 16) };
-        let want_seq = (k as u64)
-            .checked_mul(u64::from(stride))
-            .and_then(|d| first_seq.checked_add(d))
-            .ok_or_else(|| format!("entry {k} seq overflows"))?;
-        if e.seq != want_seq {
-            return Err(format!("entry {k} has seq {}, expected {want_seq}", e.seq));
+        let on_stride = e.seq.checked_sub(first_seq).is_some_and(|d| d.is_multiple_of(u64::from(stride)));
+        if !on_stride {
+            return Err(format!("entry {k} has seq {}, not first seq {first_seq} plus a multiple of {stride}", e.seq));
         }
         if e.offset >= seg_len {
             return Err(format!("entry {k} points at offset {} past the segment end {seg_len}", e.offset));
         }
         if let Some(prev) = entries.last() {
             let prev: &IdxEntry = prev;
-            if e.offset <= prev.offset || e.archive_ts < prev.archive_ts {
+            if e.seq <= prev.seq || e.offset <= prev.offset || e.archive_ts < prev.archive_ts {
                 return Err(format!("entry {k} goes backwards"));
             }
-        } else if e.offset != 0 {
-            return Err("first entry does not point at offset 0".into());
         }
         entries.push(e);
     }

@@ -4,10 +4,12 @@
 //! sequence number (from 1, +1 per record) and an archival timestamp that never goes
 //! backwards, so "everything since time T" is a binary search over segments and a sparse
 //! index rather than a scan. Next to the log sits a small metadata table (latest body per
-//! record type and key).
+//! record type and key, with the seq of the log record it came from).
 //!
 //! One [`Store`] per directory writes (it holds an exclusive lock); any number of
-//! [`StoreReader`]s, in this or another process, read the files concurrently.
+//! [`StoreReader`]s, in this or another process, read the files concurrently. [`stats`],
+//! [`verify`] and [`compact`] look after a store, also one that a service is using.
+//! `docs/store.md` describes formats, recovery and group commit at more length.
 //!
 //! # Files in the store directory
 //!
@@ -18,26 +20,57 @@
 //!   (an empty file is an empty segment). Frame = 28-byte header then the body:
 //!   magic `0xE5` (u8), format version `1` (u8), flags `0` (u16), CRC32C (u32) over header
 //!   bytes 8..28 and the body, body length (u32, at most [`MAX_RECORD_BYTES`]), seq (u64),
-//!   archive_ts (u32), record_type (u32). Seqs inside a segment are consecutive from the
-//!   number in the file name; archive_ts never decreases.
+//!   archive_ts (u32), record_type (u32). Seqs inside a segment increase by one from the
+//!   number in the file name, except across a damaged frame (see below); archive_ts never
+//!   decreases. Seqs may jump between segments (records lost in a crash).
 //! - `seg-<first_seq>.idx` — sparse index, a rebuildable cache: 24-byte header (magic
-//!   `ESIDX\0\0\x01`, first_seq u64, stride u32, CRC32C u32), then one 24-byte entry (seq
-//!   u64, frame offset u64, archive_ts u32, CRC32C u32) for every record whose
-//!   `seq - first_seq` is a multiple of the stride (`StoreOptions::index_every`).
-//! - `meta.log` — metadata table, latest frame per (record_type, key) wins: 20-byte header
-//!   (magic `0xE6`, version `1`, flags u16, CRC32C over bytes 8..20 + key + body,
-//!   record_type u32, key length u32 (at most [`MAX_META_KEY_BYTES`]), body length u32),
-//!   then key and body.
+//!   `ESIDX\0\0\x01`, first_seq u64, stride u32, CRC32C u32), then 24-byte entries (seq
+//!   u64, frame offset u64, archive_ts u32, CRC32C u32) for the records whose
+//!   `seq - first_seq` is a multiple of the stride (`StoreOptions::index_every`), in order;
+//!   a record lost to corruption has no entry. Readers check the frame an entry points at
+//!   before trusting it, so an index never leads them into garbage.
+//! - `meta.log` — metadata table, latest frame per (record_type, key) wins. Version 2 frame:
+//!   28-byte header (magic `0xE6`, version `2`, flags u16, CRC32C over bytes 8..28 + key +
+//!   body, record_type u32, key length u32 (at most [`MAX_META_KEY_BYTES`]), body length
+//!   u32, seq u64), then key and body. Version 1 frames (20-byte header, no seq) are still
+//!   read, with seq 0; new frames are always version 2.
 //!
-//! Seeking by time: binary search over segments by the archive_ts of their first frame,
-//! then the last index entry before the target, then at most one stride of frames.
+//! Seeking by time: binary search over segments by the archive_ts of their first valid
+//! frame, then the last index entry before the target, then at most one stride of frames.
 //!
-//! # Crash behaviour
+//! # Crash behaviour and corruption
 //!
-//! `Store::open` scans the last segment and truncates a torn or corrupt tail; for older
+//! A *torn tail* is damage with no valid frame after it: an incomplete last frame, or
+//! garbage after the last valid frame. A *corrupt frame* is damage with a valid frame after
+//! it: the next offset where a header with the right magic, version and flags parses, the
+//! frame fits in the file, its CRC verifies, its archival time does not go back and its seq
+//! is between the expected one and the expected one plus the bytes skipped / 28.
+//!
+//! `Store::open` scans the last segment in full: it cuts a torn tail, and keeps corrupt
+//! frames (and every frame after them), reporting each with file and offset. For older
 //! segments it checks the index and the frames after its last entry, rebuilding the index
-//! (and truncating a torn tail, which only an unsynced crash can leave) when needed. After
-//! any failed write or fsync the store refuses writes with [`StoreError::Poisoned`].
+//! when needed; damage running to the end of a sealed segment is cut there (only an
+//! unsynced crash or a damaged disk leaves it) and reported. Corruption in the middle of a
+//! sealed segment is found by the readers that pass it and by [`verify`].
+//!
+//! Readers skip a corrupt frame by resynchronising on the next valid frame, and never
+//! return it. The seqs it should have carried are simply missing: a reader accepts that gap
+//! where a corrupt frame was reported, and the writer continues after the highest valid
+//! seq (and after the highest seq in the metadata table, so no seq is ever handed out
+//! twice). Every skip is logged once per store handle with `tracing::warn!`, listed by
+//! [`Store::corrupt_frames`] / [`StoreReader::corrupt_frames`], and handed to the caller by
+//! [`Cursor::take_skipped`] as a [`CorruptFrame`] (file, offset, bytes skipped, expected
+//! seq, seq resumed at, reason).
+//!
+//! After any failed write or fsync the store refuses writes with [`StoreError::Poisoned`].
+//!
+//! # Durability and group commit
+//!
+//! Under [`SyncPolicy::Always`] an append call returns once its records are on stable
+//! storage. Concurrent callers share fsyncs: each write under the writer lock publishes
+//! what must be synced; a caller then either finds its write already covered, waits for
+//! the fsync in progress, or leads the next one, which covers every write made before it
+//! started. No fsync happens under the writer lock except when a segment is sealed.
 //!
 //! # Retention and cursors
 //!
@@ -57,6 +90,8 @@
 //! after the time. The newest listed segment is opened right after listing and kept open,
 //! so a seek only lists the directory again when retention outruns it completely.
 
+mod care;
+mod corrupt;
 mod error;
 mod frame;
 mod index;
@@ -67,6 +102,8 @@ mod writer;
 
 use std::time::Duration;
 
+pub use care::{compact, stats, verify, CompactReport, IndexProblem, RemovedSegment, SeqGap, StoreStats, VerifyReport};
+pub use corrupt::CorruptFrame;
 pub use error::{Result, StoreError};
 pub use frame::MAX_RECORD_BYTES;
 pub use meta::MAX_META_KEY_BYTES;
@@ -76,7 +113,8 @@ pub use writer::Store;
 /// When appended records are forced to stable storage.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SyncPolicy {
-    /// fsync at the end of every `append`/`append_at`/`append_batch` call.
+    /// Every append call returns only once its records are durable. Concurrent callers
+    /// share fsyncs (group commit): one fsync covers every batch written before it.
     #[default]
     Always,
     /// fsync once at least this many records were appended since the last fsync
@@ -146,6 +184,27 @@ pub struct MetaEntry {
     pub key: Vec<u8>,
     /// Latest body stored for this (record_type, key).
     pub body: Vec<u8>,
+    /// Sequence number of the log record this body came from
+    /// ([`Store::append_batch_with_meta`]); 0 when it did not come from the log
+    /// ([`Store::put_metadata`]) or was written by a store version without seqs in the
+    /// metadata table. A reader that sends this snapshot and then replays the log can skip
+    /// log records of the same (record_type, key) with a seq at or below it.
+    pub seq: u64,
+}
+
+/// One record for [`Store::append_batch_with_meta`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item<'a> {
+    /// eStreamer record type.
+    pub record_type: u32,
+    /// Archival timestamp; `None` for "now". Raised to the last one if earlier, so that
+    /// time stays monotone.
+    pub archive_ts: Option<u32>,
+    /// The record in wire form.
+    pub body: &'a [u8],
+    /// For a metadata record: its key in the metadata table (the table then holds this
+    /// body with the record's seq under (record_type, key)). `None` for other records.
+    pub meta_key: Option<&'a [u8]>,
 }
 
 /// Current UNIX time in seconds, clamped to the u32 range of archival timestamps.

@@ -1,17 +1,22 @@
 //! The metadata table: latest body per (record_type, key), kept in `meta.log`.
 //!
 //! The file is append-only; each put adds a frame and on load the latest frame per key
-//! wins. Frame layout (little-endian), 20-byte header then key and body:
+//! wins. Frame layout (little-endian), 28-byte header then key and body:
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 1 | magic `0xE6` |
-//! | 1 | 1 | format version `1` |
+//! | 1 | 1 | format version `2` |
 //! | 2 | 2 | flags, must be 0 |
-//! | 4 | 4 | CRC32C over bytes 8..20 of the header, the key and the body |
+//! | 4 | 4 | CRC32C over bytes 8..28 of the header, the key and the body |
 //! | 8 | 4 | record type |
 //! | 12 | 4 | key length |
 //! | 16 | 4 | body length |
+//! | 20 | 8 | seq of the log record the entry came from (0: none, see [`crate::MetaEntry`]) |
+//!
+//! Version 1 frames (written before entries carried a seq) are the same without the seq
+//! field: a 20-byte header with the CRC over bytes 8..20, key and body. They are still
+//! read, with seq 0; a file may hold both versions, and new frames are always version 2.
 //!
 //! When more than half of the frames (and over [`COMPACT_MIN_SUPERSEDED`]) are superseded,
 //! `Store::open` rewrites the file with only the live entries, in first-insertion order,
@@ -21,6 +26,7 @@ use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::frame::{read_full, MAX_RECORD_BYTES};
 use crate::segment::sync_dir;
@@ -31,17 +37,21 @@ pub const MAX_META_KEY_BYTES: usize = 64 << 10;
 
 pub(crate) const META_FILE: &str = "meta.log";
 const META_MAGIC: u8 = 0xE6;
-const META_VERSION: u8 = 1;
-const META_HEADER_LEN: usize = 20;
+const META_VERSION: u8 = 2;
+const META_V1: u8 = 1;
+const META_HEADER_LEN: usize = 28;
+const META_V1_HEADER_LEN: usize = 20;
 /// Compaction threshold: rewriting a small file is not worth the I/O.
 const COMPACT_MIN_SUPERSEDED: u64 = 1024;
 
-pub(crate) fn encode(out: &mut Vec<u8>, record_type: u32, key: &[u8], body: &[u8]) {
+/// Appends one version-2 frame to `out`.
+pub(crate) fn encode(out: &mut Vec<u8>, record_type: u32, key: &[u8], body: &[u8], seq: u64) {
     let start = out.len();
     out.extend_from_slice(&[META_MAGIC, META_VERSION, 0, 0, 0, 0, 0, 0]);
     out.extend_from_slice(&record_type.to_le_bytes());
     out.extend_from_slice(&(key.len() as u32).to_le_bytes());
     out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&seq.to_le_bytes());
     out.extend_from_slice(key);
     out.extend_from_slice(body);
     let crc = crc32c::crc32c(&out[start + 8..]);
@@ -59,21 +69,33 @@ pub(crate) struct MetaState {
     valid_len: u64,
     /// Why reading stopped before the end of the file, if it did.
     torn: Option<String>,
+    /// Highest seq of any frame read or written.
+    max_seq: u64,
 }
 
 impl MetaState {
-    /// Sets the value; returns false when it already had exactly this body.
-    fn apply(&mut self, record_type: u32, key: &[u8], body: &[u8]) -> bool {
+    /// True when (`record_type`, `key`) already holds exactly this body and seq (so a put
+    /// would change nothing). A put without a seq (0) keeps an equal body as it is.
+    fn unchanged(&self, record_type: u32, key: &[u8], body: &[u8], seq: u64) -> bool {
+        self.map
+            .get(&(record_type, key.to_vec()))
+            .is_some_and(|&i| self.entries[i].body == body && (seq == 0 || self.entries[i].seq == seq))
+    }
+
+    /// Sets the value (the latest frame wins).
+    fn apply(&mut self, record_type: u32, key: &[u8], body: &[u8], seq: u64) {
+        self.max_seq = self.max_seq.max(seq);
         match self.map.get(&(record_type, key.to_vec())) {
-            Some(&i) if self.entries[i].body == body => false,
             Some(&i) => {
-                self.entries[i].body = body.to_vec();
-                true
+                let e = &mut self.entries[i];
+                if e.body != body {
+                    e.body = body.to_vec();
+                }
+                e.seq = seq;
             }
             None => {
                 self.map.insert((record_type, key.to_vec()), self.entries.len());
-                self.entries.push(MetaEntry { record_type, key: key.to_vec(), body: body.to_vec() });
-                true
+                self.entries.push(MetaEntry { record_type, key: key.to_vec(), body: body.to_vec(), seq });
             }
         }
     }
@@ -96,18 +118,37 @@ pub(crate) fn load(path: &Path) -> Result<MetaState> {
     loop {
         let read_err = |e| StoreError::io_at("read", path, st.valid_len, e);
         let mut h = [0u8; META_HEADER_LEN];
-        let n = read_full(&mut r, &mut h).map_err(read_err)?;
+        let n = read_full(&mut r, &mut h[..META_V1_HEADER_LEN]).map_err(read_err)?;
         if n == 0 {
             break;
         }
-        if n < META_HEADER_LEN {
+        if n < META_V1_HEADER_LEN {
             st.torn = Some("incomplete header".into());
             break;
         }
-        if h[0] != META_MAGIC || h[1] != META_VERSION || h[2] != 0 || h[3] != 0 {
-            st.torn = Some(format!("bad magic/version/flags {:02x?}", &h[..4]));
-            break;
+        let hlen = match h {
+            [META_MAGIC, META_V1, 0, 0, ..] => META_V1_HEADER_LEN,
+            [META_MAGIC, META_VERSION, 0, 0, ..] => META_HEADER_LEN,
+            _ => {
+                st.torn = Some(format!("bad magic/version/flags {:02x?}", &h[..4]));
+                break;
+            }
+        };
+        if hlen > META_V1_HEADER_LEN {
+            let n = read_full(&mut r, &mut h[META_V1_HEADER_LEN..]).map_err(read_err)?;
+            if n < META_HEADER_LEN - META_V1_HEADER_LEN {
+                st.torn = Some("incomplete header".into());
+                break;
+            }
         }
+        let h = &h[..hlen];
+        let seq = if hlen == META_HEADER_LEN {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&h[20..28]);
+            u64::from_le_bytes(b)
+        } else {
+            0
+        };
         let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
         let (record_type, key_len, body_len) = (u32_at(8), u32_at(12) as usize, u32_at(16) as usize);
         if key_len > MAX_META_KEY_BYTES || body_len > MAX_RECORD_BYTES {
@@ -130,17 +171,23 @@ pub(crate) fn load(path: &Path) -> Result<MetaState> {
             st.torn = Some("CRC mismatch".into());
             break;
         }
-        st.apply(record_type, &data[..key_len], &data[key_len..]);
+        st.apply(record_type, &data[..key_len], &data[key_len..], seq);
         st.frames += 1;
-        st.valid_len += (META_HEADER_LEN + want) as u64;
+        st.valid_len += (hlen + want) as u64;
     }
     Ok(st)
+}
+
+/// Why reading `path` stops before its end, if it does (`None` for a missing file).
+pub(crate) fn load_problem(path: &Path) -> Result<Option<String>> {
+    let st = load(path)?;
+    Ok(st.torn.map(|reason| format!("{reason} at offset {} of {}", st.valid_len, path.display())))
 }
 
 /// The writer's handle on the metadata table.
 pub(crate) struct MetaTable {
     path: PathBuf,
-    file: File,
+    file: Arc<File>,
     state: MetaState,
 }
 
@@ -175,27 +222,55 @@ impl MetaTable {
             // The file may have just been created; make its directory entry durable.
             sync_dir(dir).map_err(|e| StoreError::io("sync", dir, e))?;
         }
-        Ok(MetaTable { path, file, state: st })
+        Ok(MetaTable { path, file: Arc::new(file), state: st })
     }
 
-    /// Writes a new value unless it is unchanged. On error the caller must poison the store.
-    pub(crate) fn put(&mut self, record_type: u32, key: &[u8], body: &[u8], sync: bool) -> Result<()> {
-        let unchanged =
-            self.state.map.get(&(record_type, key.to_vec())).is_some_and(|&i| self.state.entries[i].body == body);
-        if unchanged {
-            return Ok(());
+    /// Writes the entries that change something, with one write call, without syncing;
+    /// returns whether anything was written. On error the caller must poison the store.
+    pub(crate) fn put_many<'a>(
+        &mut self,
+        buf: &mut Vec<u8>,
+        entries: impl Iterator<Item = (u32, &'a [u8], &'a [u8], u64)>,
+    ) -> Result<bool> {
+        buf.clear();
+        // Decide against the state as it will be after the earlier entries of the batch.
+        let mut shadow: Vec<(u32, &[u8], &[u8], u64)> = Vec::new();
+        for (record_type, key, body, seq) in entries {
+            let earlier = shadow.iter().rev().find(|e| e.0 == record_type && e.1 == key);
+            let same = match earlier {
+                Some(e) => e.2 == body && (seq == 0 || e.3 == seq),
+                None => self.state.unchanged(record_type, key, body, seq),
+            };
+            if !same {
+                encode(buf, record_type, key, body, seq);
+                shadow.push((record_type, key, body, seq));
+            }
         }
-        let mut buf = Vec::with_capacity(META_HEADER_LEN + key.len() + body.len());
-        encode(&mut buf, record_type, key, body);
+        if buf.is_empty() {
+            return Ok(false);
+        }
         let offset = self.state.valid_len;
-        self.file.write_all(&buf).map_err(|e| StoreError::io_at("append to", &self.path, offset, e))?;
+        (&*self.file).write_all(buf).map_err(|e| StoreError::io_at("append to", &self.path, offset, e))?;
         self.state.valid_len += buf.len() as u64;
-        self.state.frames += 1;
-        self.state.apply(record_type, key, body);
-        if sync {
-            self.file.sync_data().map_err(|e| StoreError::io_at("sync", &self.path, offset, e))?;
+        for (record_type, key, body, seq) in shadow {
+            self.state.frames += 1;
+            self.state.apply(record_type, key, body, seq);
         }
-        Ok(())
+        Ok(true)
+    }
+
+    /// Highest seq any entry ever carried (0 if none did).
+    pub(crate) fn max_seq(&self) -> u64 {
+        self.state.max_seq
+    }
+
+    /// The open file, shared with the group commit that syncs it.
+    pub(crate) fn file(&self) -> &Arc<File> {
+        &self.file
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     pub(crate) fn snapshot(&self) -> Vec<MetaEntry> {
@@ -205,11 +280,7 @@ impl MetaTable {
     /// Swaps in a read-only handle so that the next put fails like a full disk would.
     #[cfg(test)]
     pub(crate) fn make_writes_fail(&mut self) {
-        self.file = File::open(&self.path).unwrap();
-    }
-
-    pub(crate) fn sync(&self) -> Result<()> {
-        self.file.sync_data().map_err(|e| StoreError::io_at("sync", &self.path, self.state.valid_len, e))
+        self.file = Arc::new(File::open(&self.path).unwrap());
     }
 }
 
@@ -217,7 +288,7 @@ fn compact(dir: &Path, path: &Path, st: &mut MetaState) -> Result<()> {
     let tmp = path.with_extension("log.tmp");
     let mut buf = Vec::new();
     for e in &st.entries {
-        encode(&mut buf, e.record_type, &e.key, &e.body);
+        encode(&mut buf, e.record_type, &e.key, &e.body, e.seq);
     }
     let write = || -> io::Result<()> {
         let mut f = File::create(&tmp)?;

@@ -4,7 +4,8 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use crate::frame::{FrameReader, ReadOutcome};
+use crate::corrupt::CorruptFrame;
+use crate::frame::{FrameHeader, FrameReader, ReadOutcome};
 use crate::index::IdxEntry;
 use crate::{Result, StoreError};
 
@@ -73,7 +74,7 @@ pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
 pub(crate) enum Stop {
     /// Clean end of file right after a complete frame.
     Eof,
-    /// An incomplete or invalid frame at `Scan::end`.
+    /// An incomplete or invalid frame at `Scan::end` with no valid frame after it.
     Torn(String),
 }
 
@@ -90,18 +91,34 @@ pub(crate) struct Scan {
     pub last_ts: Option<u32>,
     /// Number of good frames read.
     pub count: u64,
+    /// Damaged frames with valid frames after them, skipped.
+    pub corrupt: Vec<CorruptFrame>,
     pub stop: Stop,
 }
 
-/// Reads frames from `start_offset` (which must hold seq `start_seq`) until the end of the
-/// file or the first frame that is incomplete, fails its CRC, carries the wrong sequence
-/// number, or goes back in time.
+/// Reads frames from `start_offset` (which must hold seq `start_seq`) to the end of the
+/// file. A frame that is incomplete, fails its CRC, carries the wrong sequence number or
+/// goes back in time is skipped when a valid frame follows it (see
+/// [`FrameReader::resync`]) and recorded in `Scan::corrupt`; otherwise the scan stops
+/// there with [`Stop::Torn`]. `sink` sees every good frame with its offset.
 pub(crate) fn scan(
     fr: &mut FrameReader,
     seg_first: u64,
     stride: u32,
     start_offset: u64,
     start_seq: u64,
+) -> io::Result<Scan> {
+    scan_with(fr, seg_first, stride, start_offset, start_seq, |_, _| {})
+}
+
+/// [`scan`] that also shows every good frame header and its offset to `sink`.
+pub(crate) fn scan_with(
+    fr: &mut FrameReader,
+    seg_first: u64,
+    stride: u32,
+    start_offset: u64,
+    start_seq: u64,
+    mut sink: impl FnMut(u64, &FrameHeader),
 ) -> io::Result<Scan> {
     let mut s = Scan {
         entries: Vec::new(),
@@ -110,40 +127,54 @@ pub(crate) fn scan(
         first_ts: None,
         last_ts: None,
         count: 0,
+        corrupt: Vec::new(),
         stop: Stop::Eof,
     };
     let mut body = Vec::new();
+    let file_len = fr.len()?;
     loop {
-        let h = match fr.read_at(s.end, &mut body, usize::MAX)? {
-            ReadOutcome::Frame(h) => h,
+        let bad = match fr.read_at(s.end, &mut body, usize::MAX)? {
+            ReadOutcome::Frame(h) if h.seq != s.next_seq => format!("frame carries seq {}", h.seq),
+            ReadOutcome::Frame(h) if s.last_ts.is_some_and(|t| h.archive_ts < t) => {
+                format!("archive_ts {} goes back from {}", h.archive_ts, s.last_ts.unwrap_or(0))
+            }
+            ReadOutcome::Frame(h) => {
+                if h.seq.checked_sub(seg_first).is_some_and(|d| d.is_multiple_of(u64::from(stride))) {
+                    s.entries.push(IdxEntry { seq: h.seq, offset: s.end, archive_ts: h.archive_ts });
+                }
+                sink(s.end, &h);
+                s.first_ts.get_or_insert(h.archive_ts);
+                s.last_ts = Some(h.archive_ts);
+                s.count += 1;
+                s.end += h.frame_len();
+                // Saturating: the start seq comes from a file name, which is disk content.
+                s.next_seq = h.seq.saturating_add(1);
+                continue;
+            }
             ReadOutcome::Eof => break,
-            ReadOutcome::Incomplete => {
-                s.stop = Stop::Torn("incomplete frame".into());
-                break;
-            }
-            ReadOutcome::Bad(reason) => {
-                s.stop = Stop::Torn(reason);
-                break;
-            }
+            ReadOutcome::Incomplete => "incomplete frame".to_string(),
+            ReadOutcome::Bad(reason) => reason,
             ReadOutcome::Deferred => unreachable!("no body limit given"),
         };
-        if h.seq != s.next_seq {
-            s.stop = Stop::Torn(format!("frame carries seq {}", h.seq));
-            break;
+        let len = file_len.max(fr.len()?);
+        match fr.resync(s.end, len, s.next_seq, s.last_ts.unwrap_or(0))? {
+            Some((off, h)) => {
+                s.corrupt.push(CorruptFrame {
+                    path: fr.path().to_path_buf(),
+                    offset: s.end,
+                    len: off - s.end,
+                    expected_seq: s.next_seq,
+                    resumed_seq: h.seq,
+                    reason: bad,
+                });
+                s.end = off;
+                s.next_seq = h.seq;
+            }
+            None => {
+                s.stop = Stop::Torn(bad);
+                break;
+            }
         }
-        if s.last_ts.is_some_and(|t| h.archive_ts < t) {
-            s.stop = Stop::Torn(format!("archive_ts {} goes back from {}", h.archive_ts, s.last_ts.unwrap_or(0)));
-            break;
-        }
-        if h.seq.checked_sub(seg_first).is_some_and(|d| d.is_multiple_of(u64::from(stride))) {
-            s.entries.push(IdxEntry { seq: h.seq, offset: s.end, archive_ts: h.archive_ts });
-        }
-        s.first_ts.get_or_insert(h.archive_ts);
-        s.last_ts = Some(h.archive_ts);
-        s.count += 1;
-        s.end += h.frame_len();
-        // Wrapping: the start seq comes from a file name, which is disk content.
-        s.next_seq = s.next_seq.wrapping_add(1);
     }
     Ok(s)
 }

@@ -6,14 +6,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use estreamer_store::{
-    Cursor, MetaEntry, Retention, Store, StoreError, StoreOptions, StoreReader, StoredRecord, SyncPolicy,
-    MAX_RECORD_BYTES,
+    Cursor, Retention, Store, StoreError, StoreOptions, StoreReader, StoredRecord, SyncPolicy, MAX_RECORD_BYTES,
 };
 
 const HDR: u64 = 28;
 
+/// Default options without fsync: only the tests about durability need it.
+fn quick() -> StoreOptions {
+    StoreOptions { sync: SyncPolicy::Never, ..StoreOptions::default() }
+}
+
 fn opts(segment_bytes: u64, index_every: u32) -> StoreOptions {
-    StoreOptions { segment_bytes, index_every, ..StoreOptions::default() }
+    StoreOptions { segment_bytes, index_every, ..quick() }
 }
 
 fn drain(c: &mut Cursor) -> Vec<StoredRecord> {
@@ -60,7 +64,7 @@ fn types_are_send_and_sync() {
 #[test]
 fn append_and_read_back() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), quick()).unwrap();
     assert_eq!(store.last_seq(), 0);
     let mut prev_ts = 0;
     for i in 1..=20u64 {
@@ -83,7 +87,7 @@ fn append_and_read_back() {
 #[test]
 fn append_at_keeps_time_monotone() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), quick()).unwrap();
     assert_eq!(store.append_at(1, 100, b"a").unwrap().archive_ts, 100);
     assert_eq!(store.append_at(1, 50, b"b").unwrap().archive_ts, 100);
     assert_eq!(store.append_at(1, 200, b"c").unwrap().archive_ts, 200);
@@ -177,7 +181,7 @@ fn cursor_from_time_boundaries() {
 #[test]
 fn live_tail_returns_new_records() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), quick()).unwrap();
     let mut c = store.reader().cursor_from_time(0).unwrap();
     assert!(c.next().unwrap().is_none(), "empty store");
     store.append(1, b"one").unwrap();
@@ -274,7 +278,7 @@ fn next_batch_is_bounded() {
 fn torn_tail_mid_frame_is_truncated_on_open() {
     let dir = tempfile::tempdir().unwrap();
     let frame_len = {
-        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let store = Store::open(dir.path(), quick()).unwrap();
         for i in 1..=10 {
             store.append(1, &body(i)).unwrap();
         }
@@ -292,7 +296,7 @@ fn torn_tail_mid_frame_is_truncated_on_open() {
     assert_eq!(r.last_seq().unwrap(), 9);
     assert_eq!(fs::metadata(seg).unwrap().len(), full - 5);
 
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), quick()).unwrap();
     assert_eq!(fs::metadata(seg).unwrap().len(), full - frame_len);
     assert_eq!(store.last_seq(), 9);
     assert_eq!(store.append(1, b"again").unwrap().seq, 10);
@@ -306,7 +310,7 @@ fn corrupt_bytes_in_last_frame_are_truncated_on_open() {
     for pos_from_end in [1u64, 12, 40] {
         let dir = tempfile::tempdir().unwrap();
         {
-            let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+            let store = Store::open(dir.path(), quick()).unwrap();
             for i in 1..=10 {
                 store.append(1, &body(i)).unwrap();
             }
@@ -318,7 +322,7 @@ fn corrupt_bytes_in_last_frame_are_truncated_on_open() {
         fs::write(seg, &data).unwrap();
 
         assert_eq!(from_time(&StoreReader::open(dir.path()).unwrap(), 0).len(), 9);
-        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let store = Store::open(dir.path(), quick()).unwrap();
         assert_eq!(store.last_seq(), 9, "flip at -{pos_from_end}");
         assert_eq!(store.append(1, b"x").unwrap().seq, 10);
         assert_eq!(from_time(&store.reader(), 0), (1..=10).collect::<Vec<_>>());
@@ -329,7 +333,7 @@ fn corrupt_bytes_in_last_frame_are_truncated_on_open() {
 fn zero_filled_tail_is_truncated_on_open() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let store = Store::open(dir.path(), quick()).unwrap();
         for i in 1..=3 {
             store.append(1, &body(i)).unwrap();
         }
@@ -337,7 +341,7 @@ fn zero_filled_tail_is_truncated_on_open() {
     let seg = &files(dir.path(), "log")[0];
     let len = fs::metadata(seg).unwrap().len();
     OpenOptions::new().append(true).open(seg).unwrap().write_all(&[0; 4096]).unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), quick()).unwrap();
     assert_eq!(fs::metadata(seg).unwrap().len(), len);
     assert_eq!(store.last_seq(), 3);
 }
@@ -346,7 +350,7 @@ fn zero_filled_tail_is_truncated_on_open() {
 fn absurd_length_on_disk_is_not_trusted() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let store = Store::open(dir.path(), quick()).unwrap();
         store.append(1, b"good").unwrap();
     }
     let seg = &files(dir.path(), "log")[0];
@@ -363,14 +367,14 @@ fn absurd_length_on_disk_is_not_trusted() {
         let r = StoreReader::open(dir.path()).unwrap();
         assert_eq!(from_time(&r, 0), vec![1]);
         assert_eq!(r.last_seq().unwrap(), 1);
-        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let store = Store::open(dir.path(), quick()).unwrap();
         assert_eq!(store.last_seq(), 1);
         assert_eq!(fs::metadata(seg).unwrap().len(), good_len);
     }
 }
 
 #[test]
-fn absurd_length_in_a_sealed_segment_is_an_error_for_readers() {
+fn absurd_length_in_a_sealed_segment_is_skipped_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path(), opts(100, 1)).unwrap();
@@ -385,16 +389,14 @@ fn absurd_length_in_a_sealed_segment_is_an_error_for_readers() {
     fs::write(&segs[1], &data).unwrap();
     let r = StoreReader::open(dir.path()).unwrap();
     let mut c = r.cursor_from_time(0).unwrap();
-    assert!(c.next().unwrap().is_some());
-    let err = loop {
-        match c.next() {
-            Ok(Some(_)) => continue,
-            Ok(None) => panic!("corruption in a sealed segment must not look like the end"),
-            Err(e) => break e,
-        }
-    };
-    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
-    assert!(err.to_string().contains("exceeds the maximum"), "{err}");
+    let got = seqs(&drain(&mut c));
+    // Two records per segment: the second segment starts with record 3.
+    assert_eq!(got, vec![1, 2, 4, 5, 6], "the damaged record 3 is skipped, nothing after it is lost");
+    let skipped = c.take_skipped();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!((skipped[0].path.clone(), skipped[0].offset, skipped[0].expected_seq), (segs[1].clone(), 0, 3));
+    assert!(skipped[0].reason.contains("exceeds the maximum"), "{}", skipped[0]);
+    assert_eq!(r.corrupt_frames(), skipped);
 }
 
 #[test]
@@ -659,76 +661,17 @@ fn cursor_waiting_for_a_later_seq_or_time_only_expires_on_a_real_loss() {
 }
 
 #[test]
-fn metadata_latest_wins_and_survives_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let e = |t: u32, k: &[u8], b: &[u8]| MetaEntry { record_type: t, key: k.to_vec(), body: b.to_vec() };
-    let want = vec![e(1, b"a", b"a2"), e(2, b"a", b"x"), e(1, b"b", b"")];
-    {
-        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-        assert!(store.metadata().is_empty());
-        store.put_metadata(1, b"a", b"a1").unwrap();
-        store.put_metadata(2, b"a", b"x").unwrap();
-        store.put_metadata(1, b"b", b"").unwrap();
-        store.put_metadata(1, b"a", b"a2").unwrap();
-        store.put_metadata(2, b"a", b"x").unwrap(); // unchanged: not rewritten
-        assert_eq!(store.metadata(), want);
-        assert_eq!(store.reader().metadata().unwrap(), want);
-    }
-    let size = fs::metadata(dir.path().join("meta.log")).unwrap().len();
-    assert_eq!(size, 4 * 20 + 3 + 2 + 1 + 3, "four frames: the unchanged put wrote nothing");
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-    assert_eq!(store.metadata(), want);
-    // A torn metadata tail is dropped on open; a reader just ignores it.
-    drop(store);
-    OpenOptions::new()
-        .append(true)
-        .open(dir.path().join("meta.log"))
-        .unwrap()
-        .write_all(&[0xE6, 1, 0, 0, 1, 2, 3])
-        .unwrap();
-    assert_eq!(StoreReader::open(dir.path()).unwrap().metadata().unwrap(), want);
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-    assert_eq!(store.metadata(), want);
-    assert_eq!(fs::metadata(dir.path().join("meta.log")).unwrap().len(), size);
-}
-
-#[test]
-fn metadata_is_compacted_on_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = || StoreOptions { sync: SyncPolicy::Never, ..StoreOptions::default() };
-    let want;
-    {
-        let store = Store::open(dir.path(), o()).unwrap();
-        for i in 0..3000u32 {
-            store.put_metadata(i % 3, format!("key{}", i % 5).as_bytes(), &i.to_le_bytes()).unwrap();
-        }
-        want = store.metadata();
-        assert_eq!(want.len(), 15);
-    }
-    let path = dir.path().join("meta.log");
-    let before = fs::metadata(&path).unwrap().len();
-    let store = Store::open(dir.path(), o()).unwrap();
-    let after = fs::metadata(&path).unwrap().len();
-    assert!(after * 100 < before, "compacted {before} -> {after}");
-    assert_eq!(store.metadata(), want, "same content, same order");
-    store.put_metadata(0, b"new", b"v").unwrap();
-    drop(store);
-    let store = Store::open(dir.path(), o()).unwrap();
-    assert_eq!(store.metadata().len(), 16);
-}
-
-#[test]
 fn second_open_is_refused_but_readers_work() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), quick()).unwrap();
     store.append(1, b"x").unwrap();
-    let err = Store::open(dir.path(), StoreOptions::default()).unwrap_err();
+    let err = Store::open(dir.path(), quick()).unwrap_err();
     assert!(matches!(err, StoreError::Locked { .. }));
     assert_eq!(err.to_string(), format!("store {} is locked by another process", dir.path().display()));
     let r = StoreReader::open(dir.path()).unwrap();
     assert_eq!(r.last_seq().unwrap(), 1);
     drop(store);
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), quick()).unwrap();
     assert_eq!(store.last_seq(), 1);
 }
 
@@ -742,7 +685,7 @@ fn reader_on_a_non_store_fails_clearly() {
 #[test]
 fn oversized_record_is_rejected_without_poisoning() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), quick()).unwrap();
     let big = vec![0u8; MAX_RECORD_BYTES + 1];
     let err = store.append(1, &big).unwrap_err();
     assert!(matches!(err, StoreError::TooLarge { .. }), "{err}");
