@@ -10,7 +10,6 @@ mod json;
 mod ocsf;
 mod ocsf_classes;
 mod splunk;
-mod splunk_keys;
 mod syslog;
 mod text;
 
