@@ -181,7 +181,12 @@ fn describe(r: &Obj, rt: u32, ext: &mut Ext) -> Option<(String, String, u8)> {
             ext.cs("cs1", "cs1Label", "ipsPolicy", computed_text(r, "idsPolicy"));
             ext.cs("cs2", "cs2Label", "fwRule", computed_text(r, "firewallRule"));
             ext.cs("cs5", "cs5Label", "fwPolicy", computed_text(r, "firewallPolicy"));
-            ext.cs("cs6", "cs6Label", "ruleId", uint(r, "ruleId").map(|s| format!("{}:{s}", uint(r, "generatorId").unwrap_or(1))));
+            ext.cs(
+                "cs6",
+                "cs6Label",
+                "ruleId",
+                uint(r, "ruleId").map(|s| format!("{}:{s}", uint(r, "generatorId").unwrap_or(1))),
+            );
             ext.cn("cn1", "cn1Label", "impact", computed_text(r, "impact").and_then(|s| s.parse().ok()));
             ext.cn("cn2", "cn2Label", "priority", uint(r, "priorityId"));
             let sid = computed_text(r, "renderedId").or_else(|| uint(r, "ruleId").map(|n| n.to_string()));
@@ -233,7 +238,12 @@ fn describe(r: &Obj, rt: u32, ext: &mut Ext) -> Option<(String, String, u8)> {
             if malware {
                 ext.s("suser", computed_text(r, "agentUser"));
                 ext.s("cat", computed_text(r, "malwareEventType"));
-                ext.cs("cs3", "cs3Label", "detection", text(r, "detectionName").or_else(|| computed_text(r, "detectionName")));
+                ext.cs(
+                    "cs3",
+                    "cs3Label",
+                    "detection",
+                    text(r, "detectionName").or_else(|| computed_text(r, "detectionName")),
+                );
                 ext.cs("cs4", "cs4Label", "detector", computed_text(r, "detector"));
             }
             let sev = (uint(r, "threatScore").unwrap_or(0) / 10).min(10) as u8;
