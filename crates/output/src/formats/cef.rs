@@ -304,7 +304,9 @@ fn describe(r: &Obj, rt: u32, ext: &mut Ext) -> Option<(String, String, u8)> {
         }
         Family::Discovery | Family::User | Family::Vpn => {
             let user = ["user", "userLogin", "userLogoff"].into_iter().find(|k| r.get(k).is_some()).unwrap_or("user");
-            ext.src(ip(r, "hostIpAddr").or_else(|| ip(r, &format!("{user}.ipv4Address"))));
+            let user_ip = || ip(r, &format!("{user}.ipv4Address")).or_else(|| ip(r, &format!("{user}.ipv6Address")));
+            let host_ip = || ip(r, "hostIpAddr");
+            ext.src(if family == Family::Discovery { host_ip().or_else(user_ip) } else { user_ip().or_else(host_ip) });
             ext.s("smac", text(r, "macAddress"));
             ext.n("dpt", uint(r, "hostServer.port").or_else(|| uint(r, "port")));
             ext.proto(r, "transportProtocol");
