@@ -157,9 +157,16 @@ struct Job {
     cache: Arc<MetadataCache>,
 }
 
+/// A finished batch: every record's facts, where its bytes end, and the bytes.
+struct BatchOutput {
+    facts: Vec<RecordFacts>,
+    ends: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
 struct Done {
     seq: u64,
-    result: Result<(Vec<RecordFacts>, Vec<usize>, Vec<u8>), OutputError>,
+    result: Result<BatchOutput, OutputError>,
 }
 
 struct Pool {
@@ -328,7 +335,7 @@ impl Pool {
         }
         while let Some(done) = self.ready.remove(&self.next_emit) {
             self.next_emit += 1;
-            let (facts, ends, bytes) = done.result?;
+            let BatchOutput { facts, ends, bytes } = done.result?;
             let mut start = 0;
             for (f, end) in facts.iter().zip(ends) {
                 emit(f, &bytes[start..end])?;
@@ -377,7 +384,7 @@ fn worker(jobs: &Mutex<Receiver<Job>>, done: &Sender<Done>, formatter: &Formatte
         // Release the snapshot before reporting, so the sequential step can change the cache
         // in place once every batch is back.
         drop(cache);
-        let result = result.map(|()| (facts, ends, bytes));
+        let result = result.map(|()| BatchOutput { facts, ends, bytes });
         if done.send(Done { seq, result }).is_err() {
             return;
         }

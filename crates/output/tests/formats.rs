@@ -33,7 +33,7 @@ const EVENTS: &[&str] = &[
 
 /// CEF extension value of `key` (values run to the next ` key=`).
 fn cef_ext(line: &str, key: &str) -> Option<String> {
-    let ext = line.splitn(8, |c| c == '|').nth(7)?;
+    let ext = line.splitn(8, '|').nth(7)?;
     let needle = format!("{key}=");
     let mut rest = None;
     for (i, _) in ext.match_indices(&needle) {
