@@ -13,7 +13,8 @@
 //! before they are emitted, and at most `max_batches_in_flight` batches exist at once, so memory
 //! is bounded and a slow consumer slows [`Pipeline::push`]. Each record is decorated with the
 //! cache as it was right after every earlier record (and the record itself) was learned, exactly
-//! as inline: before the cache changes, the batches holding the older snapshot are finished first.
+//! as inline: before a metadata record is learned, every earlier record is emitted, and the
+//! metadata record itself is formatted on the caller's thread.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
@@ -174,6 +175,8 @@ struct Pool {
     done: Receiver<Done>,
     workers: Vec<JoinHandle<()>>,
     batch: Vec<Item>,
+    /// Output buffer for metadata records formatted on the caller's thread.
+    scratch: Vec<u8>,
     batch_records: usize,
     max_in_flight: usize,
     next_seq: u64,
@@ -202,27 +205,48 @@ impl Pipeline {
     where
         F: FnMut(&RecordFacts, &[u8]) -> Result<(), OutputError>,
     {
-        let item = if learns(record.head.record_type) {
-            let decoded = decode_record(record.head, &record.body);
-            self.learn(&decoded, &mut emit)?;
-            Item::Decoded(decoded)
-        } else {
-            Item::Raw(record)
-        };
+        if learns(record.head.record_type) {
+            return self.push_metadata(record, &mut emit);
+        }
         match &mut self.mode {
             Mode::Inline { out } => {
                 out.clear();
-                let facts = process_item(item, &self.cache, &self.formatter, self.computed, out)?;
+                let facts = process_item(Item::Raw(record), &self.cache, &self.formatter, self.computed, out)?;
                 emit(&facts, out)
             }
             Mode::Pool(pool) => {
-                pool.batch.push(item);
+                pool.batch.push(Item::Raw(record));
                 if pool.batch.len() >= pool.batch_records {
                     pool.dispatch(&self.cache, &mut emit)?;
                 }
                 pool.emit_ready(false, &mut emit)
             }
         }
+    }
+
+    /// The sequential step for a metadata record: every earlier record is emitted first (it must
+    /// not see this record's names, and no snapshot may be shared while the cache changes), then
+    /// the cache learns it, then it is formatted and emitted here, on the caller's thread. A run
+    /// of metadata records therefore costs one wait, not one per record.
+    fn push_metadata<F>(&mut self, record: RawRecord, emit: &mut F) -> Result<(), OutputError>
+    where
+        F: FnMut(&RecordFacts, &[u8]) -> Result<(), OutputError>,
+    {
+        let decoded = decode_record(record.head, &record.body);
+        if let Mode::Pool(pool) = &mut self.mode {
+            if !pool.batch.is_empty() || pool.in_flight > 0 {
+                pool.drain(&self.cache, emit)?;
+            }
+        }
+        // Unique now (workers drop their snapshot before reporting); make_mut clones otherwise.
+        self.cache_changed |= Arc::make_mut(&mut self.cache).learn(&decoded.value);
+        let out = match &mut self.mode {
+            Mode::Inline { out } => out,
+            Mode::Pool(pool) => &mut pool.scratch,
+        };
+        out.clear();
+        let facts = process_item(Item::Decoded(decoded), &self.cache, &self.formatter, self.computed, out)?;
+        emit(&facts, out)
     }
 
     /// Emit every record taken so far (waits for the workers). Call before flushing a sink.
@@ -250,22 +274,6 @@ impl Pipeline {
     pub fn formatter(&self) -> &Formatter {
         &self.formatter
     }
-
-    /// Learn a metadata record. Snapshots held by in-flight batches must not see the change,
-    /// so they are finished first; then the cache is changed in place.
-    fn learn<F>(&mut self, decoded: &Decoded, emit: &mut F) -> Result<(), OutputError>
-    where
-        F: FnMut(&RecordFacts, &[u8]) -> Result<(), OutputError>,
-    {
-        if Arc::get_mut(&mut self.cache).is_none() {
-            if let Mode::Pool(pool) = &mut self.mode {
-                pool.drain(&self.cache, emit)?;
-            }
-        }
-        // Unique now (workers drop their snapshot before reporting); make_mut clones otherwise.
-        self.cache_changed |= Arc::make_mut(&mut self.cache).learn(&decoded.value);
-        Ok(())
-    }
 }
 
 impl Pool {
@@ -288,6 +296,7 @@ impl Pool {
             done: done_rx,
             workers,
             batch: Vec::with_capacity(config.batch_records.max(1)),
+            scratch: Vec::new(),
             batch_records: config.batch_records.max(1),
             max_in_flight,
             next_seq: 0,

@@ -17,7 +17,7 @@ fn run(config: PipelineConfig, names: &[String]) -> (Vec<(RecordFacts, Vec<u8>)>
             Ok(())
         })
         .unwrap();
-        if i % 37 == 0 {
+        if i % 37 == 36 {
             p.finish(|f, b| {
                 out.push((f.clone(), b.to_vec()));
                 Ok(())
@@ -58,6 +58,18 @@ fn worker_pool_output_equals_inline_output_in_order() {
     assert_eq!(inline.len(), pooled.len());
     // Decoration did use the learned names (not a trivially equal output).
     assert!(inline.iter().any(|(_, b)| String::from_utf8_lossy(b).contains("sensor=")));
+}
+
+#[test]
+fn an_event_never_sees_metadata_that_came_after_it() {
+    // Same batch, event first: the device name (record 123) must not leak back into the event.
+    let stream = vec!["r400_s2b85".to_string(), "r123_idname".to_string(), "r400_s2b85".to_string()];
+    let pooled_config = PipelineConfig { threads: 2, batch_records: 64, ..Default::default() };
+    let (pooled, _) = run(pooled_config, &stream);
+    let (inline, _) = run(PipelineConfig::default(), &stream);
+    assert_eq!(pooled, inline);
+    assert!(!String::from_utf8_lossy(&pooled[0].1).contains(" sensor="));
+    assert!(String::from_utf8_lossy(&pooled[2].1).contains(" sensor="));
 }
 
 #[test]
