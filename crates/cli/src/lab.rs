@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use estreamer_client::{ClientOptions, Start};
-use estreamer_output::Sink;
+use estreamer_output::RecordSink as Sink;
 use estreamer_pki::ServerTlsOptions;
 use estreamer_server::ServerOptions;
 use estreamer_server::Service;

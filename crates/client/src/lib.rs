@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use estreamer_output::Sink;
+use estreamer_output::RecordSink as Sink;
 use estreamer_pki::{ClientIdentity, ClientTlsOptions};
 use estreamer_wire::message::{flags, ErrorMessage, EventSpec, Message, TIMESTAMP_NOW, TIMESTAMP_OLDEST};
 use estreamer_wire::schema::{record_def, Family};

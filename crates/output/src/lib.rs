@@ -1,88 +1,34 @@
-//! Output formats and sinks for decoded records.
+//! Output for decoded eStreamer records: formats, sinks, and the pipeline between them.
 //!
-//! A [`Sink`] receives decoded records and writes them somewhere; [`JsonLines`] writes one
-//! JSON object per line (RECORDS.md §7.2 shape) to any `Write`: stdout, a file, a socket.
+//! ```text
+//!  RawRecord ──► Pipeline ───────────────────────────────► emit(facts, bytes) ──► Sink
+//!               decode → learn metadata (sequential)                           stdout, file,
+//!               → @computed → Formatter (per record, pure,                      tcp, udp, HEC
+//!                 optionally on worker threads, order kept)
+//! ```
+//!
+//! * [`Pipeline`]: one record stream in, framed bytes plus [`RecordFacts`] out, in order.
+//! * [`Formatter`]: a [`MessageFormat`] (json, splunk, cef, syslog, ocsf) plus the [`Framing`]
+//!   its destination needs.
+//! * [`Sink`]: bytes to a destination; [`Sink::flush`] returns the [`FlushPosition`] to keep
+//!   with the bookmark. [`parse_output`] reads an `--output` value, [`open_sink`] opens it.
+//! * [`FlushSchedule`]: when a flush is due (record count or time, default 1000 / 1 s).
+//!
+//! The old record-level [`RecordSink`] / [`JsonLines`] API remains for existing callers.
 
-use std::io::{self, Write};
 
-use estreamer_wire::Obj;
+mod error;
+pub mod flush;
+pub mod formats;
+mod legacy;
+pub mod pipeline;
+pub mod sinks;
 
-/// Where decoded records go.
-pub trait Sink {
-    /// Write one record.
-    fn write_record(&mut self, record: &Obj) -> io::Result<()>;
-    /// Make everything written so far durable/visible (called before a bookmark is saved).
-    fn flush(&mut self) -> io::Result<()>;
-}
-
-/// One JSON object per line.
-pub struct JsonLines<W: Write> {
-    out: io::BufWriter<W>,
-    line: String,
-}
-
-impl<W: Write> JsonLines<W> {
-    /// Wrap a writer (buffered).
-    pub fn new(w: W) -> Self {
-        JsonLines { out: io::BufWriter::with_capacity(64 * 1024, w), line: String::with_capacity(4096) }
-    }
-
-    /// Unwrap, flushing the buffer.
-    pub fn into_inner(self) -> io::Result<W> {
-        self.out.into_inner().map_err(|e| e.into_error())
-    }
-}
-
-/// Render a record as one JSON line (no newline).
-pub fn json_line(record: &Obj, out: &mut String) {
-    record.write_json(out);
-}
-
-impl<W: Write> Sink for JsonLines<W> {
-    fn write_record(&mut self, record: &Obj) -> io::Result<()> {
-        self.line.clear();
-        json_line(record, &mut self.line);
-        self.line.push('\n');
-        self.out.write_all(self.line.as_bytes())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-}
-
-/// A sink that keeps records in memory (tests, the demo's summary).
-#[derive(Default)]
-pub struct Collect {
-    /// Records received.
-    pub records: Vec<Obj>,
-}
-
-impl Sink for Collect {
-    fn write_record(&mut self, record: &Obj) -> io::Result<()> {
-        self.records.push(record.clone());
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use estreamer_wire::Value;
-
-    #[test]
-    fn json_lines_writes_one_object_per_line() {
-        let mut o = Obj::new();
-        o.push("recordType", Value::U(4));
-        o.push("name", Value::Data(b"high\0".to_vec()));
-        let mut s = JsonLines::new(Vec::new());
-        s.write_record(&o).unwrap();
-        s.write_record(&o).unwrap();
-        let out = String::from_utf8(s.into_inner().unwrap()).unwrap();
-        assert_eq!(out, "{\"recordType\":4,\"name\":\"high\"}\n{\"recordType\":4,\"name\":\"high\"}\n");
-    }
-}
+pub use error::OutputError;
+pub use flush::{FlushPolicy, FlushSchedule};
+pub use formats::{Format, FormatOptions, Formatter, Framing, MessageFormat, Payload, SyslogMessage};
+pub use legacy::{json_line, Collect, JsonLines, RecordSink};
+pub use pipeline::{is_metadata_type, process_record, Pipeline, PipelineConfig, RawRecord, RecordFacts};
+pub use sinks::{
+    open_sink, parse_output, resolve_hec_token, FilePosition, FlushPosition, OpenReport, Sink, SinkConfig, SinkStats,
+};

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
-use estreamer_output::{JsonLines, Sink};
+use estreamer_output::{JsonLines, RecordSink as Sink};
 use estreamer_store::StoreReader;
 use estreamer_wire::view::{decorate, MetadataCache};
 use estreamer_wire::{decode_record, RecordHead};

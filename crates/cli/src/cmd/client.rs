@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use estreamer_client::{ClientOptions, Start};
-use estreamer_output::{JsonLines, Sink};
+use estreamer_output::{JsonLines, RecordSink as Sink};
 
 use super::{parse_flags, TlsArg};
 

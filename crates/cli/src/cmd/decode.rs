@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use estreamer_output::{JsonLines, Sink};
+use estreamer_output::{JsonLines, RecordSink as Sink};
 use estreamer_wire::message::{Bundle, Message};
 use estreamer_wire::view::{decorate, MetadataCache};
 use estreamer_wire::{check, decode_record, RecordHead};
