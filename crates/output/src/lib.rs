@@ -16,7 +16,6 @@
 //!
 //! The old record-level [`RecordSink`] / [`JsonLines`] API remains for existing callers.
 
-
 mod error;
 pub mod flush;
 pub mod formats;

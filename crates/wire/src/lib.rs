@@ -6,6 +6,7 @@
 //! * [`value`]: the decoded record tree and its JSON rendering.
 //! * [`session`]: sans-io server and client state machines (bytes in, bytes out, time passed in).
 
+pub mod capture;
 pub mod fuzzing;
 pub mod message;
 pub mod schema;
