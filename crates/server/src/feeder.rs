@@ -96,10 +96,17 @@ async fn feed(
         })
         .await?
         .map_err(|e| e.to_string())?;
-        // Snapshot entries go out with archival timestamp 0 so they never move a bookmark.
+        // Snapshot entries go out with archival timestamp 0 so they never move a bookmark, and
+        // carry the seq of the log record they came from; an entry written without one (older
+        // stores, `put_metadata`) is taken as of the horizon.
         let records: Vec<StoredRecord> = meta
             .into_iter()
-            .map(|m| StoredRecord { seq: horizon, archive_ts: 0, record_type: m.record_type, body: m.body })
+            .map(|m| StoredRecord {
+                seq: if m.seq == 0 { horizon } else { m.seq },
+                archive_ts: 0,
+                record_type: m.record_type,
+                body: m.body,
+            })
             .collect();
         for chunk in records.chunks(batch) {
             if tx.send(Feed::Records { origin: Origin::Snapshot, records: chunk.to_vec() }).await.is_err() {
