@@ -1,19 +1,19 @@
 #!/usr/bin/env python3
-"""Generate crates/wire/src/schema/blocks.rs from Appendix A of shared/spec/RECORDS.md.
+"""Generate crates/wire/src/schema/blocks.rs from Appendix A of spec/RECORDS.md.
 
 Appendix A is a restatement (in our own words) of every Series 1 / Series 2 block layout.
 Each `#### S<series> block <n> — `NAME`` section holds one table (or an "M layout" and an
 "N layout"); we take the N layout except where the spec marks N as broken (S1 121, S2 41),
 where we take M. The output is data only: one `BlockDef` static per block.
 
-Usage: python3 tools/gen_blocks.py ../shared/spec/RECORDS.md > crates/wire/src/schema/blocks.rs && cargo fmt
+Usage: python3 tools/gen_blocks.py [spec/RECORDS.md] > crates/wire/src/schema/blocks.rs && cargo fmt
 """
 import re
 import sys
 
 PREFER_M = {(1, 121), (2, 41)}  # N's layout is broken / an editing slip (RECORDS.md §8 #5, #26)
 
-text = open(sys.argv[1], encoding="utf-8").read()
+text = open(sys.argv[1] if len(sys.argv) > 1 else "spec/RECORDS.md", encoding="utf-8").read()
 appendix = text[text.index("## Appendix A."):text.index("## Appendix B.")]
 sections = re.split(r"^#### ", appendix, flags=re.M)[1:]
 

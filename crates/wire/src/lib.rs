@@ -7,6 +7,7 @@
 //! * [`session`]: sans-io server and client state machines (bytes in, bytes out, time passed in).
 
 pub mod capture;
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod message;
 pub mod schema;

@@ -31,7 +31,7 @@ pub(crate) struct ServeArgs {
     /// PKI directory made by `ca init`; a new revocation list there applies to new connections.
     #[arg(long)]
     pki: Option<PathBuf>,
-    /// Address to listen on; repeat for several, e.g. 0.0.0.0:8302 and [::]:8302 [default: 0.0.0.0:8302].
+    /// Address to listen on; repeat for several, e.g. `0.0.0.0:8302` and `[::]:8302` (default `0.0.0.0:8302`).
     #[arg(long)]
     listen: Vec<SocketAddr>,
     /// Skip the check that the client address matches its certificate host (NAT).

@@ -7,15 +7,9 @@ use estreamer_output::{Format, FormatOptions, Formatter, Framing, Pipeline, Pipe
 use estreamer_wire::message::Message;
 use estreamer_wire::view::MetadataCache;
 
-/// `shared/vectors` beside the checkout when present (CI), else the copy in `testdata/vectors`.
+/// The golden vectors, kept in the repository (`testdata/vectors`, a copy of the shared set).
 pub fn vectors_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let shared = root.join("../shared/vectors");
-    if shared.join("index.json").exists() {
-        shared
-    } else {
-        root.join("testdata/vectors")
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors")
 }
 
 /// The record of vector `name` as a raw record.

@@ -279,3 +279,68 @@ pub fn metadata_identity(record_type: u32, body: &[u8]) -> Option<Vec<u8>> {
     let d = decode_record(RecordHead { record_type, archive_ts: 0, checksum: 0 }, body);
     identity_of(record_type, &d.value)
 }
+
+/// The catalog's tables, as a unit the completeness check can be run on (tests swap in a copy
+/// with a row removed to see the check fail).
+#[derive(Debug, Clone, Copy)]
+pub struct Tables<'a> {
+    /// Record layouts and families.
+    pub records: &'a [super::RecordDef],
+    /// Family rows.
+    pub families: &'a [FamilyDef],
+    /// Version rows.
+    pub versioned: &'a [(u32, &'a Versions)],
+    /// Records whose wire-chosen block is deliberately served as stored.
+    pub unversioned_choices: &'a [u32],
+    /// Metadata identity rows.
+    pub identity: &'a [(u32, &'a [&'a str])],
+}
+
+/// The tables this build uses.
+pub const TABLES: Tables<'static> = Tables {
+    records: super::RECORDS,
+    families: FAMILIES,
+    versioned: VERSIONED,
+    unversioned_choices: UNVERSIONED_CHOICES,
+    identity: IDENTITY,
+};
+
+/// Every row a record type needs and lacks (CONTRIBUTING.md lists them), one line each;
+/// empty when the catalog is complete.
+pub fn missing_rows(t: &Tables<'_>) -> Vec<String> {
+    use super::Ty;
+    let mut missing = Vec::new();
+    for r in t.records {
+        let rt = r.record_type;
+        match t.families.iter().find(|f| f.family == r.family) {
+            None => missing.push(format!("record {rt}: family {:?} has no FAMILIES row", r.family)),
+            Some(f) if f.legacy_bits == 0 && f.code.is_none() => {
+                missing.push(format!("record {rt}: family {:?} cannot be requested (no bit, no code)", r.family))
+            }
+            Some(_) => {}
+        }
+        let has_identity = t.identity.iter().any(|(t, keys)| *t == rt && !keys.is_empty());
+        match (r.family == Family::Metadata, has_identity) {
+            (true, false) => missing.push(format!("metadata record {rt} has no IDENTITY row")),
+            (false, true) => missing.push(format!("record {rt} is not metadata but has an IDENTITY row")),
+            _ => {}
+        }
+        let has_choice = r.body.iter().any(|f| matches!(f.ty, Ty::Choice(_) | Ty::BlockChoice(_)));
+        let versioned = t.versioned.iter().any(|(v, _)| *v == rt);
+        let fixed = t.unversioned_choices.contains(&rt);
+        match (has_choice, versioned, fixed) {
+            (true, false, false) => missing.push(format!(
+                "record {rt} carries a versioned block but has neither a VERSIONED row nor an UNVERSIONED_CHOICES entry"
+            )),
+            (true, true, true) => missing.push(format!("record {rt} is both VERSIONED and UNVERSIONED_CHOICES")),
+            (false, true, _) => missing.push(format!("record {rt} has a VERSIONED row but no versioned block")),
+            _ => {}
+        }
+    }
+    for (rt, v) in t.versioned {
+        if v.table.is_empty() || !v.table.windows(2).all(|w| w[0].0 < w[1].0) {
+            missing.push(format!("record {rt}: VERSIONED table must be non-empty and ascending"));
+        }
+    }
+    missing
+}

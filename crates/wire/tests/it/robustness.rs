@@ -49,7 +49,7 @@ proptest! {
     #[test]
     fn mutated_vectors_never_panic(idx in 0usize..200, pos in any::<usize>(), byte in any::<u8>()) {
         let files = corpus();
-        let mut data = files[idx % files.len()].clone();
+        let mut data = files[idx % files.len()].to_vec();
         if !data.is_empty() {
             let p = pos % data.len();
             data[p] = byte;
@@ -83,7 +83,13 @@ proptest! {
     }
 }
 
-fn corpus() -> Vec<Vec<u8>> {
+/// The golden vectors and the fuzz corpus, read from disk once per test binary.
+fn corpus() -> &'static [Vec<u8>] {
+    static CORPUS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    CORPUS.get_or_init(read_corpus)
+}
+
+fn read_corpus() -> Vec<Vec<u8>> {
     let mut out = vec![];
     let fuzz = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus"));
     // Golden vectors: their `.bin` files; fuzz corpus directories: every file (fuzzer names).
@@ -104,7 +110,7 @@ fn corpus() -> Vec<Vec<u8>> {
 fn corpus_replays_without_panics() {
     let files = corpus();
     assert!(files.len() >= 100);
-    for f in &files {
+    for f in files {
         // The fuzz targets' own properties, then everything else a peer can reach.
         estreamer_wire::fuzzing::message(f);
         estreamer_wire::fuzzing::record(f);

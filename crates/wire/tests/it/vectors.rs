@@ -1,5 +1,5 @@
 //! Golden vectors: every record and message vector decodes to its JSON and encodes back to
-//! its bytes (shared/vectors, or the copy in testdata/vectors).
+//! its bytes (testdata/vectors).
 
 use crate::common;
 use common::{read, vectors_dir};
