@@ -12,7 +12,6 @@ use std::time::Duration;
 use estreamer_output::RecordSink as Sink;
 use estreamer_pki::{ClientIdentity, ClientTlsOptions};
 use estreamer_wire::message::{flags, ErrorMessage, EventSpec, Message, TIMESTAMP_NOW, TIMESTAMP_OLDEST};
-use estreamer_wire::schema::{record_def, Family};
 use estreamer_wire::session::{AckPolicy, ClientConfig, ClientEvent, ClientSession, ENCORE_5_2_11_EVENTS};
 use estreamer_wire::view::{decorate, MetadataCache};
 use estreamer_wire::{decode_record, IssueStats, RecordHead};
@@ -276,7 +275,7 @@ pub async fn run(
                         sum.records += 1;
                         last_record = tokio::time::Instant::now();
                         *sum.by_type.entry(ed.record_type).or_default() += 1;
-                        let is_meta = record_def(ed.record_type).is_none_or(|r| r.family == Family::Metadata);
+                        let is_meta = estreamer_wire::schema::catalog::is_metadata(ed.record_type);
                         if !is_meta {
                             sum.events += 1;
                         }

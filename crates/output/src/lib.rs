@@ -27,7 +27,7 @@ pub use error::OutputError;
 pub use flush::{FlushPolicy, FlushSchedule};
 pub use formats::{Format, FormatOptions, Formatter, Framing, MessageFormat, Payload, SyslogMessage};
 pub use legacy::{json_line, Collect, JsonLines, RecordSink};
-pub use pipeline::{is_metadata_type, process_record, Pipeline, PipelineConfig, RawRecord, RecordFacts};
+pub use pipeline::{process_record, Pipeline, PipelineConfig, RawRecord, RecordFacts};
 pub use sinks::{
     open_sink, parse_output, resolve_hec_token, FilePosition, FlushPosition, OpenReport, Sink, SinkConfig, SinkStats,
 };

@@ -21,7 +21,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use estreamer_wire::schema::{record_def, Family};
+use estreamer_wire::schema::catalog::is_metadata;
 use estreamer_wire::view::{decorate, event_time, MetadataCache};
 use estreamer_wire::{decode_record, Decoded, Issue, RecordHead};
 
@@ -53,7 +53,7 @@ pub struct RecordFacts {
     pub archive_ts: u32,
     /// Event time (seconds, microseconds) by the RECORDS.md §7.3 rule.
     pub event_time: (u32, u32),
-    /// Metadata record (or a type not in the catalog): not an event.
+    /// Metadata record (`catalog::is_metadata`: types outside the catalog are not).
     pub is_metadata: bool,
     /// Layout mismatches met while decoding (empty when the record fits its layout).
     pub issues: Vec<Issue>,
@@ -77,17 +77,6 @@ impl Default for PipelineConfig {
     fn default() -> Self {
         PipelineConfig { computed: true, threads: 1, batch_records: 64, max_batches_in_flight: 8 }
     }
-}
-
-/// Whether records of this type are metadata (types outside the catalog count as metadata:
-/// they are not events).
-pub fn is_metadata_type(record_type: u32) -> bool {
-    record_def(record_type).is_none_or(|d| d.family == Family::Metadata)
-}
-
-/// Whether records of this type feed the metadata cache.
-fn learns(record_type: u32) -> bool {
-    record_def(record_type).is_some_and(|d| d.family == Family::Metadata)
 }
 
 /// A record waiting for the per-record step: raw, or already decoded by the sequential step.
@@ -117,7 +106,7 @@ fn process_item(
         record_type,
         archive_ts: record.get_u("archiveTimestamp").unwrap_or(0) as u32,
         event_time: event_time(&record),
-        is_metadata: is_metadata_type(record_type),
+        is_metadata: is_metadata(record_type),
         issues,
     };
     formatter.format(&record, out)?;
@@ -205,7 +194,7 @@ impl Pipeline {
     where
         F: FnMut(&RecordFacts, &[u8]) -> Result<(), OutputError>,
     {
-        if learns(record.head.record_type) {
+        if is_metadata(record.head.record_type) {
             return self.push_metadata(record, &mut emit);
         }
         match &mut self.mode {

@@ -76,7 +76,7 @@ fn an_event_never_sees_metadata_that_came_after_it() {
 fn only_metadata_records_change_the_cache() {
     for n in all_record_vectors() {
         let r = raw(&n);
-        if estreamer_output::is_metadata_type(r.head.record_type) {
+        if estreamer_wire::schema::catalog::is_metadata(r.head.record_type) {
             continue;
         }
         let mut cache = MetadataCache::new();

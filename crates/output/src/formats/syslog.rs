@@ -74,7 +74,7 @@ pub fn severity(record: &Obj) -> u8 {
             _ => 4,
         },
         9 | 112 | 125 | 502 => 4,
-        _ if crate::pipeline::is_metadata_type(rt) => 6,
+        _ if estreamer_wire::schema::catalog::is_metadata(rt) => 6,
         _ => 5,
     }
 }

@@ -36,7 +36,7 @@ pub fn all_record_vectors() -> Vec<String> {
         .filter(|v| v["kind"] == "record")
         .map(|v| {
             let rt = v["recordType"].as_u64().unwrap() as u32;
-            (!estreamer_output::is_metadata_type(rt), v["name"].as_str().unwrap().to_string())
+            (!estreamer_wire::schema::catalog::is_metadata(rt), v["name"].as_str().unwrap().to_string())
         })
         .collect();
     names.sort();
@@ -45,7 +45,7 @@ pub fn all_record_vectors() -> Vec<String> {
 
 /// The metadata vectors (to learn before events).
 pub fn metadata_vectors() -> Vec<String> {
-    all_record_vectors().into_iter().filter(|n| estreamer_output::is_metadata_type(raw(n).head.record_type)).collect()
+    all_record_vectors().into_iter().filter(|n| estreamer_wire::schema::catalog::is_metadata(raw(n).head.record_type)).collect()
 }
 
 /// Format `records` through an inline pipeline after learning every metadata vector first.

@@ -5,7 +5,6 @@
 use crate::common;
 use common::vectors_dir;
 use estreamer_wire::message::Message;
-use estreamer_wire::schema::{record_def, Family};
 use estreamer_wire::view::{computed, decorate, event_time, rfc3339, MetadataCache};
 use estreamer_wire::{decode_record, Obj, RecordHead, Value, WireError};
 use serde_json::{json, Value as J};
@@ -32,7 +31,7 @@ fn decode(name: &str) -> Obj {
 
 fn is_metadata(o: &Obj) -> bool {
     let t = o.get_u("recordType").unwrap() as u32;
-    record_def(t).is_some_and(|d| d.family == Family::Metadata)
+    estreamer_wire::schema::catalog::is_metadata(t)
 }
 
 /// A cache fed with every metadata vector.
