@@ -4,11 +4,13 @@
 //! * [`schema`]: every record and block layout as data tables.
 //! * [`walk`]: the one generic walker that decodes, encodes and converts records by those tables.
 //! * [`value`]: the decoded record tree and its JSON rendering.
+//! * [`host_profile`]: what the network map knows about a host, and its host-profile blocks.
 //! * [`session`]: sans-io server and client state machines (bytes in, bytes out, time passed in).
 
 pub mod capture;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+pub mod host_profile;
 pub mod message;
 pub mod schema;
 pub mod session;
@@ -16,10 +18,15 @@ pub mod value;
 pub mod view;
 pub mod walk;
 
+pub use host_profile::{
+    AttributeValue, ClientApplication, FingerprintSource, HostMac, HostProfile, HostService, HostVulnerability,
+    OsFingerprint, Vlan,
+};
 pub use message::{check, Message, MessageType};
 pub use value::{Obj, Value};
 pub use walk::{
-    decode_record, encode_record_body, record_from_json, Decoded, Issue, IssueKind, IssueStats, RecordHead,
+    decode_block, decode_record, encode_block, encode_record_body, record_from_json, Decoded, Issue, IssueKind,
+    IssueStats, RecordHead,
 };
 
 /// Everything that can be wrong with bytes on the wire; each variant says where.

@@ -11,6 +11,10 @@ use crate::WireError;
 /// Key under which undecodable bytes are kept (hex).
 pub const UNPARSED_KEY: &str = "@unparsed";
 
+/// List header number written for a list value without its own `listType` when the layout does
+/// not fix one ([`Field::list_header`]): S1 11, "List".
+pub const DEFAULT_LIST_HEADER: u32 = 11;
+
 /// What kind of layout mismatch was met while decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum IssueKind {
@@ -129,6 +133,38 @@ pub fn decode_record(head: RecordHead, body: &[u8]) -> Decoded {
         }
     }
     Decoded { value: obj, issues: d.issues }
+}
+
+/// Decode one standalone block (header included) with `def`, e.g. a host-profile answer
+/// (HOSTS.md §3.1). Never fails, like [`decode_record`]: what does not fit is kept as hex under
+/// [`UNPARSED_KEY`] and reported as an [`Issue`] whose `record_type` is 0 and whose offset
+/// counts from the first byte of `bytes`. Bytes after the block's own length are trailing.
+pub fn decode_block(def: &'static BlockDef, bytes: &[u8]) -> Decoded {
+    let mut d = Dec { buf: bytes, issues: Vec::new(), record_type: 0, block: None };
+    let mut pos = 0;
+    let end = bytes.len();
+    let mut value = match d.block(def, &mut pos, end, None) {
+        Ok(obj) => obj,
+        Err(Broken) => {
+            let mut obj = Obj::new();
+            obj.push(UNPARSED_KEY, Value::Hex(bytes.to_vec()));
+            return Decoded { value: obj, issues: d.issues };
+        }
+    };
+    if pos < end {
+        d.issue(IssueKind::TrailingBytes, pos);
+        value.set(UNPARSED_KEY, false, Value::Hex(bytes[pos..].to_vec()));
+    }
+    Decoded { value, issues: d.issues }
+}
+
+/// Encode one standalone block (header included) from its value with `def`. The block type is
+/// the value's own `blockType` (or the header's type key) when present, else the layout's
+/// number; lists without a `listType` get their layout's header number.
+pub fn encode_block(def: &'static BlockDef, value: &Obj) -> Result<Vec<u8>, WireError> {
+    let mut out = Vec::with_capacity(256);
+    enc_block(def, value, &mut out, None)?;
+    Ok(out)
 }
 
 /// Ran out of bytes inside a field: the position is no longer trustworthy.
@@ -457,15 +493,16 @@ fn enc_fields(
             }
             Ty::List(def) => {
                 let start = out.len();
+                let default_header = u64::from(field.list_header.unwrap_or(DEFAULT_LIST_HEADER));
                 let (ltype, items) = match v {
                     Some(Value::Obj(o)) => (
-                        o.get_u("listType").unwrap_or(11),
+                        o.get_u("listType").unwrap_or(default_header),
                         match o.get("items") {
                             Some(Value::Arr(items)) => items.as_slice(),
                             _ => &[],
                         },
                     ),
-                    _ => (11, &[][..]),
+                    _ => (default_header, &[][..]),
                 };
                 out.extend_from_slice(&(ltype as u32).to_be_bytes());
                 out.extend_from_slice(&[0; 4]);
@@ -596,7 +633,8 @@ fn json_fields(fields: &[Field], m: &JMap, out: &mut Obj) -> Result<(), WireErro
             Ty::List(def) => {
                 let jm = j.as_object().ok_or_else(|| json_err(field.key, "a list object"))?;
                 let mut o = Obj::new();
-                o.push("listType", Value::U(jm.get("listType").and_then(|v| v.as_u64()).unwrap_or(11)));
+                let default_header = u64::from(field.list_header.unwrap_or(DEFAULT_LIST_HEADER));
+                o.push("listType", Value::U(jm.get("listType").and_then(|v| v.as_u64()).unwrap_or(default_header)));
                 o.push("listLength", Value::U(jm.get("listLength").and_then(|v| v.as_u64()).unwrap_or(0)));
                 let mut items = Vec::new();
                 for item in jm.get("items").and_then(|v| v.as_array()).map(Vec::as_slice).unwrap_or(&[]) {

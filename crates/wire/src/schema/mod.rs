@@ -2,10 +2,12 @@
 //!
 //! A layout is a table of `(key, type)` fields. One generic walker (`walk.rs`) decodes, encodes
 //! and renders every layout, so adding a record type means adding a row, not writing a parser.
-//! Block tables live in `blocks.rs` (generated from the spec), record tables in `records.rs`.
+//! Block tables live in `blocks.rs` (generated from the spec), record tables in `records.rs`,
+//! and the 4.9 host-profile answer blocks (HOSTS.md §5–§6) in `host_blocks.rs`.
 
 pub mod blocks;
 pub mod catalog;
+pub mod host_blocks;
 pub mod records;
 
 pub use records::{record_def, Family, RecordDef, RECORDS};
@@ -90,16 +92,25 @@ pub struct Field {
     /// On encode, a value under this key wins (record 71 keeps the header's `deviceId` as
     /// `headerDeviceId` because the block's `deviceId` replaces it in the output).
     pub alias: Option<&'static str>,
+    /// For a [`Ty::List`] field: the list header number (S1 11 "List" or S1 31 "Generic List")
+    /// written when the value does not carry its own `listType`; `None` means 11.
+    pub list_header: Option<u32>,
 }
 
 /// Shorthand constructor used by the tables.
 pub const fn f(key: &'static str, ty: Ty) -> Field {
-    Field { key, ty, hidden: false, cond: None, alias: None }
+    Field { key, ty, hidden: false, cond: None, alias: None, list_header: None }
+}
+
+/// A list field whose header number (11 or 31) is fixed by its layout; a value built without
+/// a `listType` is encoded with `header`.
+pub const fn list(key: &'static str, header: u32, item: &'static BlockDef) -> Field {
+    Field { key, ty: Ty::List(item), hidden: false, cond: None, alias: None, list_header: Some(header) }
 }
 
 /// A wire-only field (kept for round trips, not printed).
 pub const fn hidden(key: &'static str, ty: Ty) -> Field {
-    Field { key, ty, hidden: true, cond: None, alias: None }
+    Field { key, ty, hidden: true, cond: None, alias: None, list_header: None }
 }
 
 /// A block layout (Series 1 or 2), or a header-less group of fields.

@@ -58,7 +58,14 @@ pub static DISCOVERY_HEADER: BlockDef = BlockDef {
     name: "DISCOVERY_HEADER",
     header: None,
     fields: &[
-        Field { key: "deviceId", ty: Ty::U32, hidden: false, cond: None, alias: Some("headerDeviceId") },
+        Field {
+            key: "deviceId",
+            ty: Ty::U32,
+            hidden: false,
+            cond: None,
+            alias: Some("headerDeviceId"),
+            list_header: None,
+        },
         hidden("legacyIpAddress", Ty::Ipv4),
         f("macAddress", Ty::Mac),
         hidden("hasIpv6", Ty::U8),
@@ -69,7 +76,7 @@ pub static DISCOVERY_HEADER: BlockDef = BlockDef {
         f("eventSubtype", Ty::U32),
         hidden("fileNumber", Ty::U32),
         hidden("filePosition", Ty::U32),
-        Field { key: "hostIpAddr", ty: Ty::Ipv6, hidden: false, cond: Some("hasIpv6"), alias: None },
+        Field { key: "hostIpAddr", ty: Ty::Ipv6, hidden: false, cond: Some("hasIpv6"), alias: None, list_header: None },
     ],
 };
 

@@ -1,9 +1,10 @@
 //! The wire crate's integration tests, one binary: golden vectors, spec examples, the whole
-//! catalog, conversion, the computed view, robustness and the sans-io sessions.
+//! catalog, conversion, the computed view, host-profile answers, robustness and the sans-io sessions.
 
 mod catalog;
 mod common;
 mod conversion;
+mod hosts;
 mod robustness;
 mod schemas;
 mod sessions;
