@@ -1,4 +1,5 @@
-//! Durable event store for the eStreamer server.
+//! Durable event store for the eStreamer server, and the network map built from it
+//! ([`netmap`]).
 //!
 //! Records are kept in wire form in an append-only, segmented log. Each record gets a
 //! sequence number (from 1, +1 per record) and an archival timestamp that never goes
@@ -96,6 +97,7 @@ mod error;
 mod frame;
 mod index;
 mod meta;
+pub mod netmap;
 mod reader;
 mod segment;
 mod writer;
@@ -107,6 +109,7 @@ pub use corrupt::CorruptFrame;
 pub use error::{Result, StoreError};
 pub use frame::MAX_RECORD_BYTES;
 pub use meta::MAX_META_KEY_BYTES;
+pub use netmap::{NetMap, NetMapTracker, SnapshotError, TrackerOptions};
 pub use reader::{Cursor, StoreReader};
 pub use writer::Store;
 
