@@ -34,7 +34,8 @@ pub enum EventKind {
     File,
     /// Malware event (125).
     Malware,
-    /// Discovery event (10, 13, 14 or 19).
+    /// Discovery event (10 new host, then 11/12, 13/14, 15, 16/17, 19, 22, 27/28, 34, 42, 82,
+    /// 83, 101, 107 about known hosts; see `discovery.rs`).
     Discovery,
     /// User login (95).
     User,
@@ -111,7 +112,7 @@ pub(crate) struct GenState {
     counters: Vec<Vec<u16>>,
     event_ids: Vec<u32>,
     recent: VecDeque<Conn>,
-    known: Vec<bool>,
+    pub(crate) disc: crate::discovery::DiscoveryState,
 }
 
 const RECENT: usize = 512;
@@ -128,7 +129,7 @@ impl GenState {
             counters,
             event_ids,
             recent: VecDeque::with_capacity(RECENT),
-            known: Vec::new(),
+            disc: crate::discovery::DiscoveryState::default(),
         }
     }
 }
@@ -251,7 +252,7 @@ impl World {
     // -----------------------------------------------------------------------------------------
     // helpers
 
-    fn hosts_where(&self, f: impl Fn(&Host) -> bool) -> Vec<usize> {
+    pub(crate) fn hosts_where(&self, f: impl Fn(&Host) -> bool) -> Vec<usize> {
         self.hosts.iter().enumerate().filter(|(_, h)| f(h)).map(|(i, _)| i).collect()
     }
 
@@ -264,7 +265,7 @@ impl World {
         }
     }
 
-    fn now(&self) -> (u32, u32) {
+    pub(crate) fn now(&self) -> (u32, u32) {
         (secs(self.gen.clock_us), (self.gen.clock_us % 1_000_000) as u32)
     }
 
@@ -1073,85 +1074,7 @@ impl World {
     }
 
     // -----------------------------------------------------------------------------------------
-    // discovery (10, 13, 14, 19) and user login (95)
-
-    fn disc_header(&self, host: usize, event_type: u32, subtype: u32) -> J {
-        let h = &self.hosts[host];
-        let (now_s, now_us) = self.now();
-        json!({
-            "deviceId": self.devices[h.device].id,
-            "macAddress": mac_str(&h.mac),
-            "eventSecond": now_s,
-            "eventMicrosecond": now_us,
-            "eventType": event_type,
-            "eventSubtype": subtype,
-            "hostIpAddr": ip_str(h.ip),
-        })
-    }
-
-    fn discovery(&mut self) -> Result<Vec<GenRecord>, SensorError> {
-        let internal = self.hosts_where(|h| h.internal());
-        let host = internal[self.gen.rng.index(internal.len())];
-        if self.gen.known.len() < self.hosts.len() {
-            self.gen.known.resize(self.hosts.len(), false);
-        }
-        let h = self.hosts[host].clone();
-        let v4 = h.ip.is_ipv4();
-        let (now_s, _) = self.now();
-        let mut j;
-        if !self.gen.known[host] {
-            self.gen.known[host] = true;
-            j = self.disc_header(host, 1000, 1);
-            let list = |items: Vec<J>| json!({"listType": 31, "items": items});
-            let empty = || list(Vec::new());
-            let net = if v4 { 2048 } else { 34_525 };
-            j["recordType"] = json!(10);
-            j["hostProfile"] = json!({
-                "ipAddress": ip_str(h.ip),
-                "hops": 0,
-                "primarySecondary": 0,
-                "serverFingerprints": empty(),
-                "clientFingerprints": empty(),
-                "smbFingerprints": empty(),
-                "dhcpFingerprints": empty(),
-                "mobileDeviceFingerprints": empty(),
-                "ipv6ServerFingerprints": empty(),
-                "ipv6ClientFingerprints": empty(),
-                "ipv6DhcpFingerprints": empty(),
-                "userAgentFingerprints": empty(),
-                "tcpServer": empty(),
-                "udpServer": empty(),
-                "networkProtocol": list(vec![json!({"protocol": net})]),
-                "transportProtocol": list(vec![json!({"protocol": 6}), json!({"protocol": 17})]),
-                "hostMacAddress": list(vec![json!({"ttl": if h.role == Role::Workstation { 128 } else { 64 },
-                    "address": mac_str(&h.mac), "primary": 1, "lastSeen": now_s})]),
-                "hostLastSeen": now_s,
-                "hostType": 0,
-                "clientApplications": empty(),
-                "netbios": {"data": ""},
-            });
-        } else {
-            match self.gen.rng.weighted(&[35, 35, 30]) {
-                0 => {
-                    j = self.disc_header(host, 1000, 3);
-                    j["recordType"] = json!(13);
-                    j["networkProtocol"] = json!(if v4 { *self.gen.rng.pick(&[2048, 2054]) } else { 34_525 });
-                }
-                1 => {
-                    j = self.disc_header(host, 1000, 4);
-                    j["recordType"] = json!(14);
-                    j["transportProtocol"] = json!(*self.gen.rng.pick(&[6, 17, if v4 { 1 } else { 58 }]));
-                }
-                _ => {
-                    self.gen.known[host] = false;
-                    j = self.disc_header(host, 1001, 7);
-                    j["recordType"] = json!(19);
-                }
-            }
-        }
-        let (rt, body) = encode_json(&j, "discovery event")?;
-        Ok(vec![GenRecord { record_type: rt, body, meta_key: None }])
-    }
+    // user login (95); discovery events are in `discovery.rs`
 
     fn user_login(&mut self) -> Result<Vec<GenRecord>, SensorError> {
         let ws = self.hosts_where(|h| h.role == Role::Workstation);

@@ -9,7 +9,8 @@
 //! analysis policy (700) and a file policy (530); priorities (4), classifications (67) and
 //! sixteen Snort rules (66); application protocols (63), client applications (55) and web
 //! applications (109); identity users (98); countries (520); URL categories and reputations
-//! (121/122); file types (510, and the same ids as AMP file types 131); extra-data types (111:
+//! (121/122); OS fingerprints (54), criticalities (58) and host attributes (60); file types (510,
+//! and the same ids as AMP file types 131); extra-data types (111:
 //! 2 "XFF Client (Ipv6)", 9 "HTTP URI"); the AMP cloud (127), malware event types, subtypes and
 //! detector types (128/129/130); IOC names (161); DNS record and response types (320/321).
 //! Hosts: per device 6–10 workstations (about a quarter IPv6, each with a logged-in user) and
@@ -20,7 +21,7 @@
 //!
 //! [`World::metadata_records`] returns all of it as metadata records. Each carries a
 //! `meta_key`, the identity of the entry (big-endian): id (u32) for id/length/name records and
-//! 4, 67, 98, 111 (type), 161, 320, 321; UUID for 115–118, 127, 530, 700; UUID + rule id (u32)
+//! 4, 67, 98, 111 (type), 161, 320, 321; UUID for 54, 115–118, 127, 530, 700; UUID + rule id (u32)
 //! for 119; sensor id (u32) + UUID for 145; generator id + rule id (u32 each) for 66; country
 //! code (u16) for 520.
 //!
@@ -28,9 +29,13 @@
 //!
 //! One step produces one *primary* event, chosen with the weights in [`MIX`]: connection 50%
 //! (71, S1 174), intrusion 20% (400, S2 85), file 10% (500, or 502 for a malware disposition,
-//! S2 79), malware 5% (125, S2 80), discovery 10% (10 new host with a minimal S1 139 profile,
-//! 13 new network protocol, 14 new transport protocol, 19 host timeout), user login 5% (95,
-//! S1 167). Every intrusion event is followed by its packet (2: an Ethernet/IPv4 or IPv6/TCP
+//! S2 79), malware 5% (125, S2 80), discovery 10%, user login 5% (95, S1 167). Discovery
+//! builds a coherent network map of the internal hosts: a New Host event (10, S1 139 profile
+//! with a first OS fingerprint, protocols, MAC and VLAN) comes before anything else about a
+//! host; then the host's derived OS (101), the servers it really runs (11/12: web, DNS, SMB,
+//! LDAP, Kerberos, NTP, SSH, RDP, mail), its client applications (15), NetBIOS name (42),
+//! for servers a criticality (82) and attribute values (83), and updates (16/17, 107, 22,
+//! 27/28, 13/14, 34); transient workstations time out (19) and are discovered again. Every intrusion event is followed by its packet (2: an Ethernet/IPv4 or IPv6/TCP
 //! or UDP frame with valid checksums), for HTTP signatures usually by extra data 110 type 9
 //! (the URI) and for some proxied attacks by 110 type 2 (16-byte original client address),
 //! and for (potentially) vulnerable targets by an impact alert (9). **`count` counts primary
@@ -56,6 +61,7 @@
 
 #![recursion_limit = "256"]
 
+mod discovery;
 mod encode;
 mod events;
 mod packet;

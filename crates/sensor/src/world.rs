@@ -903,6 +903,9 @@ impl World {
             let j = json!({"recordType": 161, "id": id, "category": {"data": cat}, "eventType": {"data": ev}});
             push(j, be(id))?;
         }
+        for (j, key) in crate::discovery::metadata_json() {
+            push(j, key)?;
+        }
         for &(rt, table) in &[(320u32, DNS_RECORD_TYPES), (321, DNS_RESPONSE_TYPES)] {
             for &(id, name, desc) in table {
                 let j = json!({"recordType": rt, "id": id, "name": {"data": name}, "description": {"data": desc}});

@@ -9,10 +9,14 @@ use estreamer_wire::{decode_record, RecordHead, Value};
 use serde_json::Value as J;
 
 const META_TYPES: &[u32] = &[
-    4, 55, 63, 66, 67, 98, 109, 111, 115, 116, 117, 118, 119, 120, 121, 122, 123, 127, 128, 129, 130, 131, 145, 161,
-    320, 321, 510, 520, 530, 700,
+    4, 54, 55, 58, 60, 63, 66, 67, 98, 109, 111, 115, 116, 117, 118, 119, 120, 121, 122, 123, 127, 128, 129, 130, 131,
+    145, 161, 320, 321, 510, 520, 530, 700,
 ];
-const EVENT_TYPES: &[u32] = &[2, 9, 10, 13, 14, 19, 71, 95, 110, 125, 400, 500, 502];
+/// Event record types every run of 2000 events has.
+const EVENT_TYPES: &[u32] =
+    &[2, 9, 10, 11, 13, 14, 15, 16, 19, 22, 27, 34, 42, 71, 82, 83, 95, 101, 107, 110, 125, 400, 500, 502];
+/// Discovery record types the sensor emits (the rarer ones may miss a short run).
+const DISCOVERY_TYPES: &[u32] = &[10, 11, 12, 13, 14, 15, 16, 17, 19, 22, 27, 28, 34, 42, 82, 83, 101, 107];
 
 fn decode(r: &GenRecord) -> J {
     let d = decode_record(RecordHead { record_type: r.record_type, archive_ts: 0, checksum: 0 }, &r.body);
@@ -73,7 +77,12 @@ fn every_record_decodes_without_issues() {
                 xdata_types.insert(u(&j, "type"));
             }
         }
-        assert_eq!(seen, EVENT_TYPES.iter().copied().collect(), "event record types (seed {seed})");
+        let allowed: BTreeSet<u32> = EVENT_TYPES.iter().chain(DISCOVERY_TYPES).copied().collect();
+        assert!(seen.is_subset(&allowed), "unexpected event record types {seen:?} (seed {seed})");
+        assert!(
+            EVENT_TYPES.iter().all(|t| seen.contains(t)),
+            "event record types {seen:?} lack some of {EVENT_TYPES:?} (seed {seed})"
+        );
         assert_eq!(xdata_types, BTreeSet::from([2, 9]));
     }
 }
@@ -110,7 +119,7 @@ impl Defined {
                 111 => {
                     d.ids.entry(t).or_default().insert(u(&j, "type"));
                 }
-                115 | 116 | 117 | 118 | 127 | 530 | 700 => {
+                54 | 115 | 116 | 117 | 118 | 127 | 530 | 700 => {
                     d.uuids.entry(t).or_default().insert(s(&j, "uuid").to_string());
                 }
                 _ => {
@@ -162,6 +171,7 @@ fn events_reference_only_defined_metadata() {
         // (device, event id, event second) of every intrusion event so far.
         let mut intrusions = HashSet::new();
         let mut conn_refs = 0;
+        let mut discovery = Discovery::default();
         for r in &events {
             let j = decode(r);
             let dev = |k: &str| {
@@ -288,12 +298,10 @@ fn events_reference_only_defined_metadata() {
                     assert!(conns.contains(&key), "malware event refers to an unknown connection {key:?}");
                     conn_refs += 1;
                 }
-                10 | 13 | 14 | 19 => {
+                t if DISCOVERY_TYPES.contains(&t) => {
                     dev("deviceId");
-                    s(&j, "hostIpAddr");
-                    if r.record_type == 10 {
-                        assert_eq!(s(&j["hostProfile"], "ipAddress"), s(&j, "hostIpAddr"));
-                    }
+                    let ip = s(&j, "hostIpAddr").to_string();
+                    discovery.check(&def, t, &ip, &j);
                 }
                 95 => {
                     dev("deviceId");
@@ -305,6 +313,72 @@ fn events_reference_only_defined_metadata() {
             }
         }
         assert!(conn_refs > 1000, "enough events refer to connections ({conn_refs})");
+        assert!(discovery.known.len() > 10, "hosts known at the end: {}", discovery.known.len());
+        assert!(discovery.checked.len() >= 15, "discovery record types seen: {:?}", discovery.checked);
+    }
+}
+
+/// Discovery events in order: a host's events come after its new-host event (and after a
+/// timeout, only after the next one); every id they carry resolves through metadata.
+#[derive(Default)]
+struct Discovery {
+    known: BTreeSet<String>,
+    checked: BTreeSet<u32>,
+}
+
+impl Discovery {
+    fn check(&mut self, def: &Defined, t: u32, ip: &str, j: &J) {
+        self.checked.insert(t);
+        if t == 10 {
+            assert!(self.known.insert(ip.to_string()), "second new-host event for {ip}");
+        } else {
+            assert!(self.known.contains(ip), "record {t} about {ip} before its new-host event");
+        }
+        let items = |o: &J, k: &str| o[k]["items"].as_array().unwrap_or_else(|| panic!("no list {k} in {o}")).clone();
+        match t {
+            10 => {
+                let p = &j["hostProfile"];
+                assert_eq!(s(p, "ipAddress"), ip);
+                let mut fps = 0;
+                for k in ["serverFingerprints", "dhcpFingerprints", "ipv6ServerFingerprints", "ipv6DhcpFingerprints"] {
+                    for fp in items(p, k) {
+                        def.uuid(54, &fp, "uuid");
+                        fps += 1;
+                    }
+                }
+                assert_eq!(fps, 1, "one first OS fingerprint: {p}");
+                assert_eq!(items(p, "hostMacAddress").len(), 1);
+                assert_eq!(u(p, "vlanPresence"), 1);
+            }
+            11 | 12 | 16 | 17 => {
+                let server = &j["hostServer"];
+                let info = items(server, "serverInformation");
+                assert_eq!(info.len(), 1);
+                def.id(63, &info[0], "applicationId", false);
+                assert!(u(server, "port") > 0);
+            }
+            15 | 107 => {
+                def.id(55, &j["client"], "id", false);
+                def.id(63, &j["client"], "applicationProto", false);
+            }
+            101 => def.uuid(54, &j["osfingerprint"], "uuid"),
+            82 | 83 => {
+                let block = if t == 82 { &j["criticality"] } else { &j["attributeValue"] };
+                let ranges = items(block, "ipRanges");
+                assert_eq!((s(&ranges[0], "start"), s(&ranges[0], "finish")), (ip, ip));
+                if t == 82 {
+                    def.id(58, block, "criticality", false);
+                } else {
+                    def.id(60, block, "attributeId", false);
+                    assert!(!data(block, "value").is_empty());
+                }
+            }
+            42 => assert!(!data(j, "value").is_empty()),
+            19 => {
+                self.known.remove(ip);
+            }
+            _ => {}
+        }
     }
 }
 
@@ -325,7 +399,7 @@ fn start_time_override_and_monotone_clock() {
     for r in w.events(500) {
         let j = decode(&r);
         let t = match r.record_type {
-            71 | 400 | 10 | 13 | 14 | 19 | 95 => u(&j, "eventSecond"),
+            t if t == 71 || t == 400 || t == 95 || DISCOVERY_TYPES.contains(&t) => u(&j, "eventSecond"),
             500 | 502 => u(&j, "fileEventTimestamp"),
             125 => u(&j, "malwareEventTimestamp"),
             _ => continue,
@@ -352,7 +426,7 @@ fn event_mix_is_roughly_as_documented() {
             400 => "intrusion",
             500 | 502 => "file",
             125 => "malware",
-            10 | 13 | 14 | 19 => "discovery",
+            t if DISCOVERY_TYPES.contains(&t) => "discovery",
             95 => "user",
             t => panic!("primary record type {t}"),
         };
@@ -411,4 +485,46 @@ fn write_to_store_and_read_back() {
             r.record_type
         );
     }
+}
+
+#[test]
+fn discovery_builds_a_coherent_network_map() {
+    use estreamer_store::{NetMapTracker, TrackerOptions};
+    use estreamer_wire::schema::host_blocks::S1_92;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let seed = 8;
+    write_to_store(&store, seed, 6000).unwrap();
+    let world = World::new(seed);
+    let tracker = NetMapTracker::open(StoreReader::open(dir.path()).unwrap(), TrackerOptions::default());
+    tracker.sync().unwrap();
+    let map = tracker.read();
+    assert_eq!(map.undecodable_records(), 0);
+    assert!(map.len() > 10, "{} hosts", map.len());
+    let mut services = 0;
+    let mut apps = 0;
+    for h in map.hosts() {
+        let host = world
+            .hosts
+            .iter()
+            .find(|w| estreamer_wire::value::parse_ipv6(&w.ip.to_string()) == Some(h.address))
+            .unwrap_or_else(|| panic!("map host {:?} is not a world host", h.address));
+        assert_eq!(h.mac_addresses[0].mac, host.mac);
+        assert!(!h.fingerprints.is_empty());
+        services += h.tcp_services.len() + h.udp_services.len();
+        apps += h.client_applications.len();
+        for s in h.tcp_services.iter().chain(&h.udp_services) {
+            assert!(s.application_protocol_id != 0 && !s.vendor.is_empty(), "{s:?}");
+        }
+        if let Some(b) = h.to_block92(true, true) {
+            let d = estreamer_wire::decode_block(&S1_92, &b);
+            assert!(d.issues.is_empty());
+        }
+        let d = estreamer_wire::decode_block(&estreamer_wire::schema::blocks::S1_139, &h.to_block139());
+        assert!(d.issues.is_empty());
+    }
+    assert!(services > 20 && apps > 20, "{services} services, {apps} client applications");
+    assert!(map.hosts().any(|h| h.ipv4().is_none()), "IPv6 hosts too");
+    assert!(map.hosts().any(|h| !h.netbios_name.is_empty() && h.criticality > 0 && !h.attributes.is_empty()));
 }
