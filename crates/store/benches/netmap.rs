@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use estreamer_store::{NetMapTracker, Store, StoreOptions, StoreReader, SyncPolicy, TrackerOptions};
+use estreamer_store::{NetMap, NetMapTracker, Store, StoreOptions, StoreReader, SyncPolicy, TrackerOptions};
 use estreamer_wire::host_profile::{
     ClientApplication, FingerprintSource, HostMac, HostProfile, HostService, OsFingerprint,
 };
@@ -119,6 +119,16 @@ fn bench(c: &mut Criterion) {
             let t = NetMapTracker::open(reader.clone(), options(Some(snapshot.clone())));
             assert_eq!(t.sync().unwrap(), TAIL as usize);
             assert_eq!(t.read().len(), HOSTS as usize);
+        })
+    });
+    g.bench_function("load_snapshot_only", |b| {
+        b.iter(|| assert_eq!(NetMap::load_snapshot(&snapshot, HOSTS as usize).unwrap().len(), HOSTS as usize))
+    });
+    g.bench_function("seek_to_tail", |b| {
+        b.iter(|| {
+            assert!(reader.last_seq().unwrap() > u64::from(HOSTS));
+            let mut c = reader.cursor_from_seq(u64::from(HOSTS) + 1).unwrap();
+            assert_eq!(c.next_batch(10_000, 64 << 20).unwrap().len(), TAIL as usize);
         })
     });
     g.bench_function("full_rebuild", |b| {
