@@ -468,3 +468,55 @@ fn store_errors_are_returned_and_sync_recovers() {
     assert!(t.sync().unwrap() > 0, "the next sync goes on");
     assert!(!t.read().is_empty());
 }
+
+mod never_panics {
+    use super::*;
+    use estreamer_store::netmap::NETMAP_RECORD_TYPES;
+    use proptest::prelude::*;
+
+    fn valid_bodies() -> Vec<(u32, Vec<u8>)> {
+        let a = "10.9.0.1";
+        vec![
+            (10, new_host(&profile(v4(a)), 1)),
+            (11, event(11, a, 2, json!({"hostServer": server(22, 846, "OpenSSH", "8.9", 80)}))),
+            (15, event(15, a, 3, client(1296, 676, "126.0", 1))),
+            (45, event(45, a, 4, json!({"port": 22, "protocol": 6, "data": {"data": "SSH-2.0"}}))),
+            (
+                82,
+                event(
+                    82,
+                    a,
+                    5,
+                    json!({"criticality": {"ipRanges": range(a), "sourceId": 0, "sourceType": 1, "criticality": 3}}),
+                ),
+            ),
+            (29, event(29, a, 6, json!({"ipAddress": "::"}))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn random_bodies(i in 0..NETMAP_RECORD_TYPES.len(), body in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let mut map = NetMap::new(10);
+            map.apply(1, NETMAP_RECORD_TYPES[i], &body);
+            prop_assert!(map.len() <= 10);
+        }
+
+        #[test]
+        fn damaged_valid_records(which in 0usize..6, at in any::<prop::sample::Index>(), xor in 1u8..=255, cut in any::<prop::sample::Index>()) {
+            let (rt, mut body) = valid_bodies().swap_remove(which);
+            let i = at.index(body.len());
+            body[i] ^= xor;
+            let mut map = NetMap::new(10);
+            map.apply(1, rt, &body);
+            let n = cut.index(body.len() + 1);
+            map.apply(2, rt, &body[..n]);
+            for h in map.hosts() {
+                let _ = h.to_block92(true, true);
+                let _ = h.to_block139();
+            }
+        }
+    }
+}

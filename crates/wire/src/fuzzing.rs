@@ -2,9 +2,11 @@
 //! each feeds arbitrary bytes to a decoder and panics only if a property is violated.
 
 use crate::message::{Bundle, EventData, Message};
+use crate::schema::blocks::S1_139;
+use crate::schema::host_blocks::S1_92;
 use crate::session::{ClientConfig, ClientSession, ServerConfig, ServerSession};
 use crate::view::{decorate, MetadataCache};
-use crate::{check, decode_record, encode_record_body, RecordHead};
+use crate::{check, decode_block, decode_record, encode_block, encode_record_body, HostProfile, RecordHead};
 
 /// Framing and message decoding; whatever decodes re-encodes to something that decodes the same.
 pub fn message(data: &[u8]) {
@@ -52,5 +54,24 @@ pub fn sessions(data: &[u8]) {
         let _ = client.handle_timeout(i as u64 * 100);
         while client.poll_event().is_some() {}
         while client.poll_transmit().is_some() {}
+    }
+}
+
+/// Host-profile answer blocks: the first byte picks block 92 (even) or S1 139 (odd). Decoding
+/// never panics; a block that fits its layout re-encodes to the same bytes, and the host read
+/// back from an S1 139 encodes to blocks that decode cleanly.
+pub fn host_block(data: &[u8]) {
+    let Some((&pick, bytes)) = data.split_first() else { return };
+    let def = if pick % 2 == 0 { &S1_92 } else { &S1_139 };
+    let d = decode_block(def, bytes);
+    if d.issues.is_empty() {
+        assert_eq!(encode_block(def, &d.value).expect("a decoded block encodes"), bytes, "block {}", def.number);
+    }
+    if def.number == 139 {
+        let host = HostProfile::from_block139(&d.value);
+        if let Some(b) = host.to_block92(true, true) {
+            assert!(decode_block(&S1_92, &b).issues.is_empty());
+        }
+        assert!(decode_block(&S1_139, &host.to_block139()).issues.is_empty());
     }
 }

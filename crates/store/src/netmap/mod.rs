@@ -458,3 +458,34 @@ fn items<'a>(o: &'a Obj, key: &str) -> impl Iterator<Item = &'a Obj> {
     };
     arr.iter().filter_map(Value::as_obj)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use estreamer_wire::{encode_record_body, record_from_json};
+
+    fn new_host(ip: &str, second: u32) -> Vec<u8> {
+        let j = serde_json::json!({"recordType": 10, "eventSecond": second, "hostIpAddr": ip});
+        let (_, mut obj) = record_from_json(&j).unwrap();
+        let address = estreamer_wire::value::parse_ipv6(ip).unwrap();
+        obj.set("hostProfile", false, Value::Obj(HostProfile::new(address).block139_value()));
+        encode_record_body(10, &obj, None).unwrap()
+    }
+
+    #[test]
+    fn host_limit_warning_is_rate_limited_by_event_time() {
+        let mut map = NetMap::new(1);
+        map.apply(1, 10, &new_host("10.0.0.1", 100));
+        assert_eq!(map.limit_warned_at, None);
+        let mut warned = Vec::new();
+        for (i, t) in [100u32, 130, 159, 160, 161, 250, 50].into_iter().enumerate() {
+            map.apply(2 + i as u64, 10, &new_host(&format!("10.0.1.{i}"), t));
+            warned.push(map.limit_warned_at);
+        }
+        // Warned at 100, then not before 160, then 250; an earlier clock (replay) warns again.
+        let want = [100, 100, 100, 160, 160, 250, 50].map(Some);
+        assert_eq!(warned, want);
+        assert_eq!(map.refused_hosts(), 7);
+        assert_eq!(map.len(), 1);
+    }
+}

@@ -115,6 +115,7 @@ fn corpus_replays_without_panics() {
         estreamer_wire::fuzzing::message(f);
         estreamer_wire::fuzzing::record(f);
         estreamer_wire::fuzzing::sessions(f);
+        estreamer_wire::fuzzing::host_block(f);
         feed_everything(f);
         // Every prefix too: truncated messages are the common case on a socket.
         for cut in (0..f.len()).step_by(7) {
