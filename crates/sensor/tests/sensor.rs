@@ -521,7 +521,7 @@ fn discovery_builds_a_coherent_network_map() {
             let d = estreamer_wire::decode_block(&S1_92, &b);
             assert!(d.issues.is_empty());
         }
-        let d = estreamer_wire::decode_block(&estreamer_wire::schema::blocks::S1_139, &h.to_block139());
+        let d = estreamer_wire::decode_block(&estreamer_wire::schema::blocks::S1_139, &h.to_block139(true));
         assert!(d.issues.is_empty());
     }
     assert!(services > 20 && apps > 20, "{services} services, {apps} client applications");

@@ -325,6 +325,16 @@ fn range_is_inclusive_and_in_address_order() {
     assert_eq!(map.range(v4("10.0.1.0"), v4("10.0.0.0")).count(), 0, "start after end");
     assert_eq!(map.range(v6("2001:db8::"), v6("2001:db8::ffff")).count(), 1);
     assert_eq!(map.len(), 6);
+    // Pages of a range answer.
+    let page = |after: Option<&str>, limit| -> Vec<[u8; 16]> {
+        map.page(v4("10.0.0.0"), v4("10.0.1.0"), after.map(v4), limit).iter().map(|h| h.address).collect()
+    };
+    assert_eq!(page(None, 2), vec![v4("10.0.0.1"), v4("10.0.0.9")]);
+    assert_eq!(page(Some("10.0.0.9"), 2), vec![v4("10.0.0.255"), v4("10.0.1.0")]);
+    assert_eq!(page(Some("10.0.0.10"), 10), vec![v4("10.0.0.255"), v4("10.0.1.0")]);
+    assert_eq!(page(Some("10.0.1.0"), 10), Vec::<[u8; 16]>::new());
+    assert_eq!(page(Some("9.0.0.0"), 1), vec![v4("10.0.0.1")]);
+    assert_eq!(map.page(v4("10.0.1.0"), v4("10.0.0.0"), None, 5).len(), 0, "start after end");
 }
 
 /// A log with a few hundred hosts and updates, deterministic.
@@ -515,7 +525,7 @@ mod never_panics {
             map.apply(2, rt, &body[..n]);
             for h in map.hosts() {
                 let _ = h.to_block92(true, true);
-                let _ = h.to_block139();
+                let _ = h.to_block139(true);
             }
         }
     }

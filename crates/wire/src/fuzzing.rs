@@ -72,6 +72,6 @@ pub fn host_block(data: &[u8]) {
         if let Some(b) = host.to_block92(true, true) {
             assert!(decode_block(&S1_92, &b).issues.is_empty());
         }
-        assert!(decode_block(&S1_139, &host.to_block139()).issues.is_empty());
+        assert!(decode_block(&S1_139, &host.to_block139(true)).issues.is_empty());
     }
 }

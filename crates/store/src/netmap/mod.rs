@@ -18,6 +18,7 @@ mod snapshot;
 mod tracker;
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use estreamer_wire::host_profile::{
     AttributeValue, ClientApplication, FingerprintSource, HostMac, HostProfile, HostService, HostVulnerability,
@@ -123,6 +124,26 @@ impl NetMap {
     pub fn range(&self, start: [u8; 16], end: [u8; 16]) -> impl Iterator<Item = &HostProfile> + '_ {
         let bounds = if start <= end { Some(start..=end) } else { None };
         bounds.into_iter().flat_map(move |b| self.hosts.range(b).map(|(_, h)| h))
+    }
+
+    /// One page of a range answer: up to `limit` hosts from `start` to `end` inclusive that
+    /// come after `after` (exclusive) when given, in address order, cloned so that the map's
+    /// lock need not be held while they are written.
+    pub fn page(&self, start: [u8; 16], end: [u8; 16], after: Option<[u8; 16]>, limit: usize) -> Vec<HostProfile> {
+        let from = match after {
+            None => Bound::Included(start),
+            Some(a) if a < start => Bound::Included(start),
+            Some(a) => Bound::Excluded(a),
+        };
+        let valid = match from {
+            Bound::Included(s) => s <= end,
+            Bound::Excluded(s) => s < end,
+            Bound::Unbounded => true,
+        };
+        if !valid {
+            return Vec::new();
+        }
+        self.hosts.range((from, Bound::Included(end))).take(limit).map(|(_, h)| h.clone()).collect()
     }
 
     /// Every host, in address order.

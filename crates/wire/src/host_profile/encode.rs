@@ -6,6 +6,7 @@ use super::{
 };
 use crate::schema::blocks::S1_139;
 use crate::schema::host_blocks::{GENERIC_LIST, LIST, S1_92};
+use crate::session::HostBlocks;
 use crate::value::{Obj, Value};
 use crate::walk::encode_block;
 
@@ -258,11 +259,29 @@ impl HostProfile {
 
     /// S1 139 (HOST_PROFILE_DATA_52), the whole block with its header: the only 5.x host
     /// profile the spec gives, for data types 6/7. It has no banner, notes, criticality,
-    /// vulnerability or attribute fields; client applications lose their application protocol.
+    /// vulnerability or attribute fields, so `banners` (request flag bit 1) changes nothing; it
+    /// is taken so that every data type has the same call shape. Client applications lose
+    /// their application protocol (S1 112 has none).
     ///
     /// # Panics
     /// Only if a field is longer than 4 GiB (its length word cannot hold it).
-    pub fn to_block139(&self) -> Vec<u8> {
+    pub fn to_block139(&self, banners: bool) -> Vec<u8> {
+        let _ = banners;
         encode_block(&S1_139, &self.block139_value()).expect("host profile fields fit their u32 lengths")
+    }
+}
+
+/// What a server session needs from a host to answer a Host Request.
+impl HostBlocks for HostProfile {
+    fn address(&self) -> [u8; 16] {
+        self.address
+    }
+
+    fn to_block92(&self, notes: bool, banners: bool) -> Option<Vec<u8>> {
+        HostProfile::to_block92(self, notes, banners)
+    }
+
+    fn to_block139(&self, banners: bool) -> Vec<u8> {
+        HostProfile::to_block139(self, banners)
     }
 }

@@ -60,7 +60,7 @@ fn ipv6_only_host_has_no_block92_but_has_block139() {
     assert_eq!(host.ipv4(), None);
     assert_eq!(host.to_block92(false, false), None);
     host.hops = 3;
-    let b = host.to_block139();
+    let b = host.to_block139(true);
     assert_eq!(header(&b, 0), (139, b.len() as u32));
     assert_eq!(b[8..24], host.address);
 }
@@ -426,13 +426,24 @@ fn block139_round_trip() {
         ttl_difference: 0,
     });
     host.mobile = true;
-    let b = host.to_block139();
+    let b = host.to_block139(true);
     assert_eq!(header(&b, 0), (139, b.len() as u32));
     let d = decode_block(&S1_139, &b);
     assert!(d.issues.is_empty(), "{:?}", d.issues);
     assert_no_short_block(&Value::Obj(d.value.clone()), "block139");
     assert_eq!(HostProfile::from_block139(&d.value), host);
     assert_eq!(encode_block(&S1_139, &d.value).unwrap(), b);
+    assert_eq!(host.to_block139(false), b, "S1 139 has no banner to leave out");
+}
+
+#[test]
+fn host_profile_answers_for_the_server_session() {
+    use estreamer_wire::session::HostBlocks;
+    let host = full_host();
+    let as_session_sees_it: &dyn HostBlocks = &host;
+    assert_eq!(as_session_sees_it.address(), host.address);
+    assert_eq!(as_session_sees_it.to_block92(true, false), host.to_block92(true, false));
+    assert_eq!(as_session_sees_it.to_block139(true), host.to_block139(true));
 }
 
 #[test]
@@ -569,7 +580,7 @@ proptest! {
                 prop_assert_eq!(encode_block(&S1_92, &d.value).unwrap(), b);
             }
         }
-        let b = host.to_block139();
+        let b = host.to_block139(true);
         let d = decode_block(&S1_139, &b);
         prop_assert!(d.issues.is_empty(), "{:?}", d.issues);
         assert_no_short_block(&Value::Obj(d.value.clone()), "block139");
