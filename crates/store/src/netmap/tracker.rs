@@ -158,6 +158,14 @@ impl NetMapTracker {
                     return Err(e);
                 }
             };
+            let skipped = cursor.take_skipped();
+            if !skipped.is_empty() {
+                // The store logged each one; say what it means for the map.
+                tracing::warn!(
+                    frames = skipped.len(),
+                    "network map: damaged frames skipped; their events are not in the map"
+                );
+            }
             if batch.is_empty() {
                 return Ok(total);
             }
