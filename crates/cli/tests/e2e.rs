@@ -130,7 +130,7 @@ fn lines(out: &Output) -> Vec<serde_json::Value> {
 const DISCOVERY: &[u64] = &[10, 11, 12, 13, 14, 15, 16, 17, 19, 22, 27, 28, 34, 42, 82, 83, 101, 107];
 
 fn is_metadata(rt: u64) -> bool {
-    ![2, 9, 71, 95, 110, 112, 125, 400, 500, 502].contains(&rt) && !DISCOVERY.contains(&rt)
+    u32::try_from(rt).is_ok_and(estreamer_wire::schema::catalog::is_metadata)
 }
 
 fn by_type(recs: &[serde_json::Value]) -> BTreeMap<u64, usize> {
