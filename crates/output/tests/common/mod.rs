@@ -45,7 +45,10 @@ pub fn all_record_vectors() -> Vec<String> {
 
 /// The metadata vectors (to learn before events).
 pub fn metadata_vectors() -> Vec<String> {
-    all_record_vectors().into_iter().filter(|n| estreamer_wire::schema::catalog::is_metadata(raw(n).head.record_type)).collect()
+    all_record_vectors()
+        .into_iter()
+        .filter(|n| estreamer_wire::schema::catalog::is_metadata(raw(n).head.record_type))
+        .collect()
 }
 
 /// Format `records` through an inline pipeline after learning every metadata vector first.
