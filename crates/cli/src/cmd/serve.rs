@@ -11,7 +11,7 @@ use clap::Args;
 use estreamer_pki::{IdentityPolicy, ReloadingServerConfig, ServerTlsOptions};
 use estreamer_server::ServerOptions;
 use estreamer_server::Service;
-use estreamer_store::{Store, StoreOptions, StoreReader};
+use estreamer_store::{NetMapTracker, Store, StoreOptions, StoreReader, TrackerOptions};
 use serde::Deserialize;
 
 use super::TlsArg;
@@ -198,11 +198,34 @@ pub(crate) fn open_or_create_store(data: &Path) -> Result<StoreReader> {
     StoreReader::open(data).with_context(|| format!("opening store {}", data.display()))
 }
 
+/// The network map of the store: its snapshot (`netmap.snap` in the store directory) plus the
+/// log after it, brought up to the end before the service answers anyone, so a restart answers
+/// host requests exactly as before.
+pub(crate) fn open_network_map(data: &Path, store: StoreReader, max_hosts: usize) -> Arc<NetMapTracker> {
+    let options = TrackerOptions {
+        host_limit: max_hosts,
+        snapshot_path: Some(data.join("netmap.snap")),
+        ..TrackerOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let tracker = NetMapTracker::open(store, options);
+    if let Err(e) = tracker.sync() {
+        tracing::warn!(error = %e, "network map: the store could not be read to the end; host answers may lag");
+    }
+    tracing::info!(
+        hosts = tracker.read().len(),
+        secs = format_args!("{:.2}", started.elapsed().as_secs_f64()),
+        "network map ready"
+    );
+    Arc::new(tracker)
+}
+
 pub(crate) fn run(args: ServeArgs) -> Result<()> {
     crate::init_logging("info");
     let s = args.resolve()?;
     let store = open_or_create_store(&s.data)?;
     let tls = ReloadingServerConfig::new(&s.pki, s.tls, Duration::from_secs(1))?;
+    let hosts = open_network_map(&s.data, store.clone(), s.max_hosts);
     crate::runtime()?.block_on(async move {
         let mut listeners = Vec::new();
         for addr in &s.listen {
@@ -210,9 +233,16 @@ pub(crate) fn run(args: ServeArgs) -> Result<()> {
             eprintln!("serve: listening on {}", l.local_addr()?);
             listeners.push(l);
         }
-        let _ = s.max_hosts;
-        let service = Service::new(Arc::new(tls), store, s.options);
-        estreamer_server::serve(listeners, service, crate::signals::shutdown_on_signal()).await?;
+        let shutdown = crate::signals::shutdown_on_signal();
+        let follow = tokio::spawn(estreamer_server::hosts::follow(
+            Arc::clone(&hosts),
+            s.options.poll_interval.max(Duration::from_millis(500)),
+            shutdown.clone(),
+        ));
+        let mut service = Service::new(Arc::new(tls), store, s.options);
+        service.hosts = Some(hosts);
+        estreamer_server::serve(listeners, service, shutdown).await?;
+        let _ = follow.await;
         Ok(())
     })
 }

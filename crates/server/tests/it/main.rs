@@ -3,5 +3,6 @@
 
 mod admission;
 mod harness;
+mod hosts;
 mod limits;
 mod stream;
