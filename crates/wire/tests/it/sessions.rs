@@ -450,6 +450,8 @@ struct Pair {
     client_nulls: usize,
     server_nulls: usize,
     closed: Option<CloseReason>,
+    /// Drop what the client sends (a client that connected and never asks for anything).
+    mute_client: bool,
 }
 
 impl Pair {
@@ -466,6 +468,7 @@ impl Pair {
             client_nulls: 0,
             server_nulls: 0,
             closed: None,
+            mute_client: false,
         }
     }
 
@@ -474,7 +477,9 @@ impl Pair {
     fn step(&mut self, max_step: Millis) {
         while let Some(b) = self.client.poll_transmit() {
             self.client_nulls += b.chunks(8).filter(|c| *c == NULL_MESSAGE).count();
-            self.server.receive(&b, self.now);
+            if !self.mute_client {
+                self.server.receive(&b, self.now);
+            }
         }
         while let Some(ev) = self.server.poll_event() {
             match ev {
@@ -565,6 +570,29 @@ fn pair_keepalives_flow_while_idle_and_encore_style_acks_do_not_overrun() {
         assert!(p.server.unacked() <= 2);
     }
     assert_eq!(p.received.len(), 10);
+}
+
+#[test]
+fn pair_the_request_deadline_ends_a_silent_session_with_an_error() {
+    let server = ServerConfig { request_timeout_ms: 30_000, keepalive_ms: 1_000, ..Default::default() };
+    let client = ClientConfig { answer_timeout_ms: 120_000, ..Default::default() };
+    let mut p = Pair::new(server, client, intrusion_store(5));
+    p.mute_client = true;
+    for _ in 0..100 {
+        if p.closed.is_some() {
+            break;
+        }
+        p.step(1_000);
+    }
+    assert!(p.now >= 30_000 && p.now < 32_000, "closed at the deadline, not before: {}", p.now);
+    assert_eq!(p.server_nulls, 0, "no keepalive before the request");
+    assert!(matches!(&p.closed, Some(CloseReason::ErrorSent { code, .. }) if *code == error_codes::TIMEOUT));
+    assert!(
+        p.client_events.iter().any(|e| matches!(e, ClientEvent::ServerError(e) if e.code == error_codes::TIMEOUT)),
+        "the client is told why: {:?}",
+        p.client_events
+    );
+    assert!(p.received.is_empty());
 }
 
 #[test]
