@@ -253,3 +253,17 @@ pub fn shared_pki() -> &'static SharedPki {
     static PKI: std::sync::OnceLock<SharedPki> = std::sync::OnceLock::new();
     PKI.get_or_init(|| make_shared().expect("making the shared test PKI"))
 }
+
+/// A client identity whose certificate signs itself (no CA issued it).
+pub fn self_signed_identity(host: &str) -> estreamer_pki::ClientIdentity {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = rcgen::CertificateParams::new(vec![host.to_string()]).expect("params");
+    params.distinguished_name.push(rcgen::DnType::CommonName, host);
+    params.distinguished_name.push(rcgen::DnType::OrganizationName, estreamer_pki::CLIENT_ORGANIZATION);
+    let cert = params.self_signed(&key).expect("self-signed certificate");
+    estreamer_pki::ClientIdentity {
+        cert_chain: vec![cert.der().clone()],
+        key: rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        ca_certs: Vec::new(),
+    }
+}

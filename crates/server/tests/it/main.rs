@@ -6,3 +6,4 @@ mod harness;
 mod hosts;
 mod limits;
 mod stream;
+mod tls_matrix;
