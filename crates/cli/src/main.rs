@@ -10,6 +10,11 @@ mod cmd;
 mod lab;
 mod signals;
 
+/// mimalloc returns freed memory to the system soon after sessions end (glibc's allocator keeps
+/// it in per-thread arenas), so a service's footprint follows its load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "estreamer",

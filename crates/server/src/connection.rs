@@ -18,9 +18,10 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use crate::admission::Ticket;
 use crate::feeder::{Feed, Feeder};
 use crate::hosts::{HostEntry, HOST_PAGE};
-use crate::listener::{PendingSlot, Shared};
+use crate::listener::Shared;
 use crate::EndReason;
 
 /// Why a connection ended (logged once).
@@ -47,7 +48,7 @@ pub(crate) async fn run(
     shared: Arc<Shared>,
     tcp: TcpStream,
     peer: SocketAddr,
-    slot: PendingSlot,
+    slot: Ticket,
     id: u32,
     stop: CancellationToken,
 ) {
@@ -98,12 +99,15 @@ async fn connect(
     shared: &Arc<Shared>,
     tcp: TcpStream,
     peer: SocketAddr,
-    slot: PendingSlot,
+    mut slot: Ticket,
     id: u32,
     stop: CancellationToken,
 ) -> Ended {
     let opts = &shared.service.opts;
     let _ = tcp.set_nodelay(true);
+    if tokio::time::timeout(opts.handshake_timeout, slot.turn()).await.is_err() {
+        return Ended::Refused("no handshake turn in time", format!("{:?}", opts.handshake_timeout));
+    }
     let deadline = Instant::now() + opts.handshake_timeout;
     let acceptor = TlsAcceptor::from(shared.service.tls.current());
     let tls = match tokio::time::timeout_at(deadline, acceptor.accept(tcp)).await {
@@ -250,7 +254,13 @@ impl<'a> Session<'a> {
                     if plan.records {
                         let opts = &self.shared.service.opts;
                         let store = self.shared.service.store.clone();
-                        self.feeder = Some(Feeder::start(store, plan, opts.feed_batch, opts.poll_interval));
+                        self.feeder = Some(Feeder::start(
+                            store,
+                            plan,
+                            opts.feed_batch,
+                            opts.feed_batch_bytes,
+                            opts.poll_interval,
+                        ));
                     }
                 }
                 ServerEvent::HostQuery(query) => {

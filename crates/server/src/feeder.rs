@@ -37,10 +37,10 @@ pub struct Feeder {
 
 impl Feeder {
     /// Start feeding `plan` from `store`.
-    pub fn start(store: StoreReader, plan: FeedPlan, batch: usize, poll: Duration) -> Feeder {
+    pub fn start(store: StoreReader, plan: FeedPlan, batch: usize, batch_bytes: usize, poll: Duration) -> Feeder {
         let (tx, rx) = mpsc::channel(crate::FEED_QUEUE);
         let stop = CancellationToken::new();
-        let task = tokio::spawn(run(store, plan, batch.max(1), poll, tx, stop.clone()));
+        let task = tokio::spawn(run(store, plan, (batch.max(1), batch_bytes.max(1)), poll, tx, stop.clone()));
         Feeder { rx, task, stop }
     }
 
@@ -68,7 +68,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 async fn run(
     store: StoreReader,
     plan: FeedPlan,
-    batch: usize,
+    batch: (usize, usize),
     poll: Duration,
     tx: mpsc::Sender<Feed>,
     stop: CancellationToken,
@@ -81,7 +81,7 @@ async fn run(
 async fn feed(
     store: StoreReader,
     plan: FeedPlan,
-    batch: usize,
+    (batch, batch_bytes): (usize, usize),
     poll: Duration,
     tx: &mpsc::Sender<Feed>,
     stop: CancellationToken,
@@ -120,7 +120,7 @@ async fn feed(
     let mut caught_up_sent = false;
     loop {
         let (c, res) = blocking(move || {
-            let r = cursor.next_batch(batch, 4 << 20);
+            let r = cursor.next_batch(batch, batch_bytes);
             (cursor, r)
         })
         .await?;

@@ -14,6 +14,7 @@
 //! decision is made by the session state machine. [`serve`] takes already bound listeners and a
 //! shutdown token, so tests bind port 0 on 127.0.0.1 and the CLI binds 8302.
 
+mod admission;
 pub mod connection;
 pub mod feeder;
 pub mod hosts;
@@ -77,11 +78,17 @@ pub struct ServerOptions {
     /// Authenticated sessions allowed at once; a certified client beyond it is told "No space"
     /// (Error 19) and closed.
     pub max_clients: usize,
-    /// TLS handshakes (not yet authenticated connections) allowed at once.
+    /// Unauthenticated connections (waiting for or in a TLS handshake) allowed at once; more
+    /// are closed at once.
+    pub max_unauthenticated: usize,
+    /// Unauthenticated connections allowed at once from one address; more are closed at once.
+    pub max_waiting_per_address: usize,
+    /// TLS handshakes run at once; other admitted connections wait their turn.
     pub max_pending_handshakes: usize,
-    /// Unauthenticated connections allowed at once from one address.
+    /// TLS handshakes run at once for one address; its other connections wait their turn.
     pub max_pending_per_address: usize,
-    /// Time allowed for the TLS handshake and the identity check.
+    /// Time allowed to wait for a handshake turn, and again for the handshake and the identity
+    /// check.
     pub handshake_timeout: Duration,
     /// Time allowed to write one batch of messages (a client that stopped reading is dropped).
     pub write_timeout: Duration,
@@ -93,15 +100,20 @@ pub struct ServerOptions {
     pub session: ServerConfig,
     /// Records per store read (the feeder queue holds at most [`FEED_QUEUE`] such batches).
     pub feed_batch: usize,
+    /// Record bytes per store read: with [`FEED_QUEUE`] and the batch being offered, what one
+    /// session holds in store records at most.
+    pub feed_batch_bytes: usize,
 }
 
 /// Store batches a feeder may have queued ahead of its session.
-pub const FEED_QUEUE: usize = 4;
+pub const FEED_QUEUE: usize = 2;
 
 impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
             max_clients: 64,
+            max_unauthenticated: 1024,
+            max_waiting_per_address: 256,
             max_pending_handshakes: 128,
             max_pending_per_address: 8,
             handshake_timeout: Duration::from_secs(10),
@@ -110,6 +122,7 @@ impl Default for ServerOptions {
             identity: IdentityPolicy::default(),
             session: ServerConfig::default(),
             feed_batch: 512,
+            feed_batch_bytes: 256 * 1024,
         }
     }
 }

@@ -1,25 +1,20 @@
-//! Accept loop and admission control.
-//!
-//! Admission before allocation: an unauthenticated peer gets a small fixed budget — at most
-//! [`ServerOptions::max_pending_handshakes`] handshakes at once, at most
-//! [`ServerOptions::max_pending_per_address`] from one address, and
-//! [`ServerOptions::handshake_timeout`] to finish. Only authenticated sessions count against
-//! [`ServerOptions::max_clients`], so a flood of idle TCP connections cannot keep a certified
-//! client out. Refusals are logged rate-limited.
+//! Accept loop: admission before allocation (see `admission.rs`: a small fixed budget for
+//! unauthenticated peers, apart from the client cap), one task per connection, shutdown.
+//! Refusals are logged rate-limited.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use estreamer_store::StoreReader;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
+use crate::admission::Admission;
 use crate::hosts::HostMap;
 use crate::ratelimit::LogLimiter;
 use crate::{ServerError, ServerOptions, TlsSource};
@@ -48,51 +43,10 @@ impl Service {
 /// State shared by the accept loops and the connection tasks.
 pub(crate) struct Shared {
     pub(crate) service: Service,
-    pending: Arc<Semaphore>,
-    per_address: Mutex<HashMap<IpAddr, usize>>,
+    pub(crate) admission: Arc<Admission>,
     pub(crate) sessions: Arc<Semaphore>,
     pub(crate) limiter: LogLimiter,
     ids: AtomicU32,
-}
-
-/// A pending (unauthenticated) connection's share of the admission budget.
-pub(crate) struct PendingSlot {
-    shared: Arc<Shared>,
-    addr: IpAddr,
-    _permit: OwnedSemaphorePermit,
-}
-
-impl Drop for PendingSlot {
-    fn drop(&mut self) {
-        let mut map = self.shared.per_address.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = map.get_mut(&self.addr) {
-            *n -= 1;
-            if *n == 0 {
-                map.remove(&self.addr);
-            }
-        }
-    }
-}
-
-impl Shared {
-    /// Admit a new TCP connection into the handshake budget, or say why not.
-    fn admit(self: &Arc<Self>, peer: IpAddr) -> Result<PendingSlot, &'static str> {
-        let addr = estreamer_pki::normalize_ip(peer);
-        let mut map = self.per_address.lock().unwrap_or_else(|p| p.into_inner());
-        let n = map.entry(addr).or_insert(0);
-        if *n >= self.service.opts.max_pending_per_address {
-            return Err("too many unauthenticated connections from one address");
-        }
-        let permit =
-            Arc::clone(&self.pending).try_acquire_owned().map_err(|_| "too many TLS handshakes in progress")?;
-        *n += 1;
-        Ok(PendingSlot { shared: Arc::clone(self), addr, _permit: permit })
-    }
-
-    /// Pending handshakes now (for tests and metrics).
-    pub(crate) fn pending(&self) -> usize {
-        self.service.opts.max_pending_handshakes - self.pending.available_permits()
-    }
 }
 
 /// Run the service on `listeners` until `shutdown` is cancelled. On shutdown every session
@@ -105,8 +59,7 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     let opts = &service.opts;
     let shared = Arc::new(Shared {
-        pending: Arc::new(Semaphore::new(opts.max_pending_handshakes)),
-        per_address: Mutex::new(HashMap::new()),
+        admission: Arc::new(Admission::new(opts)),
         sessions: Arc::new(Semaphore::new(opts.max_clients)),
         limiter: LogLimiter::new(Duration::from_secs(10)),
         ids: AtomicU32::new(1),
@@ -160,11 +113,11 @@ async fn accept_loop(
             },
         };
         shared.service.stats.accepted();
-        let slot = match shared.admit(peer.ip()) {
+        let slot = match shared.admission.admit(peer.ip()) {
             Ok(slot) => slot,
             Err(reason) => {
                 if let Some(suppressed) = shared.limiter.check(reason) {
-                    warn!(%peer, pending = shared.pending(), suppressed, "connection refused: {reason}");
+                    warn!(%peer, handshakes = shared.admission.handshakes(), suppressed, "connection refused: {reason}");
                 }
                 drop(tcp);
                 shared.service.stats.ended(crate::EndReason::Refused);

@@ -43,10 +43,17 @@ pub(crate) struct ServeArgs {
     /// Authenticated clients served at once; more are told "No space" [default: 64].
     #[arg(long)]
     max_clients: Option<usize>,
-    /// TLS handshakes in progress at once (unauthenticated connections) [default: 128].
+    /// Unauthenticated connections (waiting for or in a handshake) at once; more are closed
+    /// [default: 1024].
+    #[arg(long)]
+    max_unauthenticated: Option<usize>,
+    /// Unauthenticated connections at once from one address; more are closed [default: 256].
+    #[arg(long)]
+    max_waiting_per_address: Option<usize>,
+    /// TLS handshakes run at once; other connections wait their turn [default: 128].
     #[arg(long)]
     max_pending_handshakes: Option<usize>,
-    /// Unauthenticated connections at once from one address [default: 8].
+    /// TLS handshakes run at once for one address [default: 8].
     #[arg(long)]
     max_pending_per_address: Option<usize>,
     /// Seconds allowed for the TLS handshake and the identity check [default: 10].
@@ -89,6 +96,8 @@ struct ServeFile {
     skip_host_check: Option<bool>,
     require_subject: Option<String>,
     max_clients: Option<usize>,
+    max_unauthenticated: Option<usize>,
+    max_waiting_per_address: Option<usize>,
     max_pending_handshakes: Option<usize>,
     max_pending_per_address: Option<usize>,
     handshake_timeout: Option<f64>,
@@ -147,6 +156,12 @@ impl ServeArgs {
         };
         if let Some(n) = self.max_clients.or(file.max_clients) {
             o.max_clients = n;
+        }
+        if let Some(n) = self.max_unauthenticated.or(file.max_unauthenticated) {
+            o.max_unauthenticated = n.max(1);
+        }
+        if let Some(n) = self.max_waiting_per_address.or(file.max_waiting_per_address) {
+            o.max_waiting_per_address = n.max(1);
         }
         if let Some(n) = self.max_pending_handshakes.or(file.max_pending_handshakes) {
             o.max_pending_handshakes = n.max(1);

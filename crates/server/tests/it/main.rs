@@ -5,5 +5,6 @@ mod admission;
 mod harness;
 mod hosts;
 mod limits;
+mod load;
 mod stream;
 mod tls_matrix;

@@ -66,7 +66,7 @@ impl Default for ServerConfig {
             bundle_max_records: 1024,
             bundle_linger_ms: 50,
             window: 16,
-            max_queued_bytes: 1 << 20,
+            max_queued_bytes: 512 * 1024,
             max_host_queries: 8,
             connection_id: 1,
         }
