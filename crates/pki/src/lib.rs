@@ -18,6 +18,8 @@
 mod ca;
 mod error;
 mod files;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod identity;
 mod p12;
 mod reload;

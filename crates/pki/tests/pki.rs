@@ -453,3 +453,18 @@ fn testing_helpers_make_bad_clients() {
     let (_, cert) = X509Certificate::from_der(&wrong_id.cert_chain[0]).unwrap();
     assert_eq!(sans(&cert).0, vec![testing::WRONG_HOST]);
 }
+
+/// Every input the fuzz targets of this crate found or were seeded with, replayed.
+#[test]
+fn fuzz_corpus_replays_without_panics() {
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus"));
+    let mut n = 0;
+    for (target, run) in [("pkcs12", estreamer_pki::fuzzing::pkcs12 as fn(&[u8])), ("pem", estreamer_pki::fuzzing::pem)]
+    {
+        for e in std::fs::read_dir(root.join(target)).into_iter().flatten().flatten() {
+            run(&std::fs::read(e.path()).unwrap());
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "the corpus is there");
+}

@@ -95,6 +95,8 @@ mod care;
 mod corrupt;
 mod error;
 mod frame;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod index;
 mod meta;
 pub mod netmap;

@@ -770,3 +770,20 @@ fn seeks_race_cleanly_with_appends_rolls_and_retention() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert!(t.join().unwrap() > 0);
 }
+
+/// Every input the fuzz targets of this crate found or were seeded with, replayed.
+#[test]
+fn fuzz_corpus_replays_without_panics() {
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus"));
+    let mut n = 0;
+    for (target, run) in [
+        ("store_files", estreamer_store::fuzzing::store_files as fn(&[u8])),
+        ("netmap", estreamer_store::fuzzing::netmap),
+    ] {
+        for e in std::fs::read_dir(root.join(target)).into_iter().flatten().flatten() {
+            run(&std::fs::read(e.path()).unwrap());
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "the corpus is there");
+}

@@ -229,7 +229,17 @@ impl Cursor {
             // Retention deleted it since it was listed: look for the next one again.
             return Ok(Switch::Vanished);
         };
-        if first != self.next_seq {
+        // Files that contradict each other (a segment starting below seqs already served, e.g.
+        // copied in from another store) must not make seqs or archival time go back: skip what
+        // was already passed.
+        let overlap = (first < self.next_seq).then_some((self.next_seq, self.last_ts));
+        if let Some((resume, _)) = overlap {
+            tracing::warn!(
+                segment = %log_name(first),
+                resume,
+                "inconsistent store: a segment starts below seqs already read; skipping its records up to them"
+            );
+        } else if first != self.next_seq {
             if damaged {
                 // Reported with its location already.
             } else if self.seg.fr.path().exists() {
@@ -272,6 +282,10 @@ impl Cursor {
         self.next_seq = first;
         self.last_ts = 0;
         self.tail_checked = None;
+        if let Some((resume, ts)) = overlap {
+            self.min_seq = self.min_seq.max(resume);
+            self.min_ts = self.min_ts.max(ts);
+        }
         Ok(Switch::Done)
     }
 }

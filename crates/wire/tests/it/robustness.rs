@@ -38,6 +38,12 @@ proptest! {
     }
 
     #[test]
+    fn random_operation_sequences_keep_the_sessions_promises(data in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        estreamer_wire::fuzzing::server_ops(&data);
+        estreamer_wire::fuzzing::client_ops(&data);
+    }
+
+    #[test]
     fn framed_random_bodies_never_panic(t in prop::sample::select(vec![0u16, 1, 2, 4, 5, 6, 7, 2049, 2051, 4002, 9]), body in proptest::collection::vec(any::<u8>(), 0..400)) {
         let mut m = vec![0, 1];
         m.extend_from_slice(&t.to_be_bytes());
@@ -115,6 +121,10 @@ fn corpus_replays_without_panics() {
         estreamer_wire::fuzzing::message(f);
         estreamer_wire::fuzzing::record(f);
         estreamer_wire::fuzzing::sessions(f);
+        estreamer_wire::fuzzing::server_ops(f);
+        estreamer_wire::fuzzing::client_ops(f);
+        estreamer_wire::fuzzing::capture(f);
+        estreamer_wire::fuzzing::json_record(f);
         estreamer_wire::fuzzing::host_block(f);
         feed_everything(f);
         // Every prefix too: truncated messages are the common case on a socket.

@@ -75,3 +75,35 @@ pub fn host_block(data: &[u8]) {
         assert!(decode_block(&S1_139, &host.to_block139(true)).issues.is_empty());
     }
 }
+
+mod ops;
+pub use ops::{client_ops, server_ops};
+
+/// Raw capture files (what `ingest --format raw` and `decode` read): entries come out whole, in
+/// order, never beyond the input, and reading always ends.
+pub fn capture(data: &[u8]) {
+    let Ok(mut r) = crate::capture::Reader::new(data, 1 << 20) else { return };
+    let mut last = None;
+    let mut n = 0usize;
+    while let Some(entry) = r.next() {
+        n += 1;
+        assert!(n <= data.len() + 1, "the reader always advances");
+        if let Ok(e) = entry {
+            assert!(last.is_none_or(|l| e.offset > l), "entries in order");
+            last = Some(e.offset);
+            assert_eq!(check(e.message, 1 << 20).expect("framed").expect("whole"), e.message.len());
+        }
+    }
+}
+
+/// JSON records (what `ingest --format json` reads): whatever the importer accepts encodes, and
+/// decodes again without panicking.
+pub fn json_record(data: &[u8]) {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(data) else { return };
+    let Ok((head, value)) = crate::record_from_json(&json) else { return };
+    if let Ok(body) = encode_record_body(head.record_type, &value, None) {
+        let d = decode_record(head, &body);
+        let mut s = String::new();
+        d.value.write_json(&mut s);
+    }
+}

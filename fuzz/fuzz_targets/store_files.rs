@@ -1,0 +1,3 @@
+//! Fuzz target: see `estreamer_store::fuzzing::store_files`.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| estreamer_store::fuzzing::store_files(data));
