@@ -297,6 +297,7 @@ pub async fn run(
                     ClientEvent::Keepalive => debug!("keepalive"),
                     ClientEvent::Host { .. } | ClientEvent::HostsEnd => debug!("host data"),
                     ClientEvent::Unknown(t) => warn!(msg_type = t, "unknown message type acked and ignored"),
+                    ClientEvent::Frame(_) => {}
                 }
             }
             // Output first, then the bookmark: a crash between the two re-sends, never loses.
