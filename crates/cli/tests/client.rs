@@ -72,7 +72,8 @@ fn kill_minus_9_at_random_points_keeps_every_record_exactly_once() {
     let count = env_num("KILL_EVENTS", 3000);
     let kills = env_num("KILL_COUNT", 20);
     let env = Env::new(count);
-    let reference = env.client(&["--start", "oldest", "--no-computed", "--idle-exit", "2", "--bookmark", p(&env.path("ref.bm"))]);
+    let reference =
+        env.client(&["--start", "oldest", "--no-computed", "--idle-exit", "2", "--bookmark", p(&env.path("ref.bm"))]);
     assert!(reference.status.success(), "{}", stderr_of(&reference));
     let want = multiset(&lines(&reference));
     let total: usize = want.values().sum();
@@ -80,13 +81,19 @@ fn kill_minus_9_at_random_points_keeps_every_record_exactly_once() {
 
     let out = env.path("out.json");
     let bm = env.path("bm.json");
-    let args = ["--no-computed", "--output", p(&out), "--bookmark", p(&bm), "--flush-records", "200", "--flush-ms", "100"];
+    let args =
+        ["--no-computed", "--output", p(&out), "--bookmark", p(&bm), "--flush-records", "200", "--flush-ms", "100"];
     let mut rng = Rng(0x5eed_1234_abcd_9876);
     let mut done_kills = 0;
     let t0 = Instant::now();
     for _ in 0..kills {
         let before = file_len(&out);
-        let mut child = client_cmd(&env, &args).args(["--idle-exit", "2"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = client_cmd(&env, &args)
+            .args(["--idle-exit", "2"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         // Kill once the file grew by a random amount (or the client ended by itself), plus a
         // random moment more: somewhere inside a write, a flush or a bookmark save.
         let grow = 1 + rng.below(48 * 1024);
@@ -217,7 +224,10 @@ fn two_servers_from_one_config_file_each_tagged() {
     let kv = std::fs::read_to_string(&out_b).unwrap();
     let kv_events = kv.lines().filter(|l| !is_metadata(l.split(' ').next().unwrap()[9..].parse().unwrap())).count();
     assert_eq!(kv_events, b.count);
-    assert!(kv.lines().all(|l| l.starts_with("rec_type=") && l.ends_with(" server=fmc-b")), "Splunk lines end with server=");
+    assert!(
+        kv.lines().all(|l| l.starts_with("rec_type=") && l.ends_with(" server=fmc-b")),
+        "Splunk lines end with server="
+    );
     // Each server has its own bookmark and cache under the state directory.
     for e in [&a, &b] {
         let d = dir.path().join("state").join(format!("127.0.0.1-{}", e.addr.port()));
@@ -228,12 +238,13 @@ fn two_servers_from_one_config_file_each_tagged() {
 #[test]
 fn metrics_are_served_over_http_while_streaming() {
     let env = Env::new(150);
-    let mut child = client_cmd(&env, &["--start", "oldest", "--output", p(&env.path("o.json")), "--metrics", "127.0.0.1:0"])
-        .args(["--idle-exit", "4"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        client_cmd(&env, &["--start", "oldest", "--output", p(&env.path("o.json")), "--metrics", "127.0.0.1:0"])
+            .args(["--idle-exit", "4"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
     let log = collect(child.stderr.take().unwrap());
     let line = wait_line(&log, "metrics on http://");
     let addr = line.split("http://").nth(1).unwrap().trim_end_matches("/metrics").to_string();
@@ -285,7 +296,13 @@ fn client_test_shows_the_server_and_explains_each_failure() {
     let addr = env.addr.to_string();
     let (ok_, text) = test(&addr, &p12, &["--password", PW]);
     assert!(ok_, "{text}");
-    for needle in ["client test: OK", "certificate chain presented by the server", "subject:", "issuer:", "service 6667 (event stream)"] {
+    for needle in [
+        "client test: OK",
+        "certificate chain presented by the server",
+        "subject:",
+        "issuer:",
+        "service 6667 (event stream)",
+    ] {
         assert!(text.contains(needle), "{needle:?} missing:\n{text}");
     }
     // Wrong PKCS#12 password.
@@ -304,7 +321,18 @@ fn client_test_shows_the_server_and_explains_each_failure() {
     assert!(!ok_ && text.contains("unknown CA") && text.contains("subject:"), "the chain is shown anyway:\n{text}");
     // Refused because of the address: a certificate for another host is closed without a word.
     let wrong = env.path("wrong.pkcs12");
-    ok(&["ca", "add-client", "--dir", p(&env.path("pki")), "--host", "127.0.0.9", "--out", p(&wrong), "--password", PW]);
+    ok(&[
+        "ca",
+        "add-client",
+        "--dir",
+        p(&env.path("pki")),
+        "--host",
+        "127.0.0.9",
+        "--out",
+        p(&wrong),
+        "--password",
+        PW,
+    ]);
     let (ok_, text) = test(&addr, &wrong, &["--password", PW]);
     assert!(!ok_ && text.contains("refused because of the address or the certificate"), "{text}");
     // Port closed.
@@ -334,18 +362,28 @@ fn every_format_through_the_client() {
     let env = Env::new(400);
     let n = env.count.to_string();
     let run_format = |format: &str| {
-        let out = env.client(&["--start", "oldest", "--max-events", &n, "--format", format, "--bookmark", p(&env.path(&format!("{format}.bm")))]);
+        let out = env.client(&[
+            "--start",
+            "oldest",
+            "--max-events",
+            &n,
+            "--format",
+            format,
+            "--bookmark",
+            p(&env.path(&format!("{format}.bm"))),
+        ]);
         assert!(out.status.success(), "{format}: {}", stderr_of(&out));
         String::from_utf8(out.stdout).unwrap()
     };
     // CEF: signature ids per family, and the keys each family maps.
     let cef = run_format("cef");
     let sig = |l: &str| l.split('|').nth(4).unwrap_or("").to_string();
-    let find = |prefix: &str| cef.lines().find(|l| sig(l).starts_with(prefix)).unwrap_or_else(|| panic!("no CEF {prefix}"));
+    let find =
+        |prefix: &str| cef.lines().find(|l| sig(l).starts_with(prefix)).unwrap_or_else(|| panic!("no CEF {prefix}"));
     for (prefix, keys) in [
         ("INTRUSION:400:", &["src=", "dst=", "cs1Label=ipsPolicy", "cn2Label=priority", "dvchost=", "rt="][..]),
         ("RNA:1003:1", &["src=", "dst=", "spt=", "dpt=", "proto=", "cs1Label=fwPolicy", "start=", "end="][..]),
-        ("File:500:1", &["fname=", "fileHash=", "cs1Label=filePolicy", "act="][..]),
+        ("File:500:1", &["fname=", "fileHash=", "fsize=", "act=", "cs2Label=disposition"][..]),
         ("FireAMP:125:1", &["fileHash=", "cs3Label=detection"][..]),
         ("RUA:95:", &["suser=", "rt="][..]),
         ("RNA:1000:", &["src=", "rt="][..]),
@@ -383,11 +421,24 @@ fn every_format_through_the_client() {
     assert!(first.starts_with('<') && first.contains(">1 ") && first.contains(" estreamer - "), "{first}");
     // Raw: the capture decodes to the same records as the JSON output.
     let cap = env.path("cap.bin");
-    let out = env.client(&["--start", "oldest", "--max-events", &n, "--format", "raw", "--output", p(&cap), "--no-computed", "--bookmark", p(&env.path("raw.bm"))]);
+    let out = env.client(&[
+        "--start",
+        "oldest",
+        "--max-events",
+        &n,
+        "--format",
+        "raw",
+        "--output",
+        p(&cap),
+        "--no-computed",
+        "--bookmark",
+        p(&env.path("raw.bm")),
+    ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(&std::fs::read(&cap).unwrap()[..8], b"ESTRCAP\n");
     let decoded = ok(&["decode", p(&cap), "--no-computed"]);
-    let json = env.client(&["--start", "oldest", "--max-events", &n, "--no-computed", "--bookmark", p(&env.path("j.bm"))]);
+    let json =
+        env.client(&["--start", "oldest", "--max-events", &n, "--no-computed", "--bookmark", p(&env.path("j.bm"))]);
     assert_eq!(
         multiset(events(&lines(&decoded))),
         multiset(events(&lines(&json))),
@@ -400,7 +451,18 @@ fn rotation_by_size_keeps_every_record_once_across_files() {
     let env = Env::new(300);
     let out = env.path("rot/events.json");
     let n = env.count.to_string();
-    let r = env.client(&["--start", "oldest", "--max-events", &n, "--output", p(&out), "--rotate-bytes", "20k", "--flush-records", "50"]);
+    let r = env.client(&[
+        "--start",
+        "oldest",
+        "--max-events",
+        &n,
+        "--output",
+        p(&out),
+        "--rotate-bytes",
+        "20k",
+        "--flush-records",
+        "50",
+    ]);
     assert!(r.status.success(), "{}", stderr_of(&r));
     let mut all = json_lines(&out);
     let mut rotated = 0;
@@ -430,7 +492,16 @@ fn network_outputs_deliver_through_the_client() {
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
         BufReader::new(s).lines().map_while(Result::ok).collect::<Vec<_>>()
     });
-    let out = env.client(&["--start", "oldest", "--max-events", &n, "--output", &format!("tcp://{tcp_addr}"), "--bookmark", p(&env.path("t.bm"))]);
+    let out = env.client(&[
+        "--start",
+        "oldest",
+        "--max-events",
+        &n,
+        "--output",
+        &format!("tcp://{tcp_addr}"),
+        "--bookmark",
+        p(&env.path("t.bm")),
+    ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let got: Vec<serde_json::Value> = reader.join().unwrap().iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(events(&got).len(), env.count);
@@ -438,7 +509,20 @@ fn network_outputs_deliver_through_the_client() {
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
     udp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let udp_addr = udp.local_addr().unwrap();
-    let out = env.client(&["--start", "oldest", "--max-events", &n, "--output", &format!("udp://{udp_addr}"), "--udp-max", "600", "--format", "cef", "--bookmark", p(&env.path("u.bm"))]);
+    let out = env.client(&[
+        "--start",
+        "oldest",
+        "--max-events",
+        &n,
+        "--output",
+        &format!("udp://{udp_addr}"),
+        "--udp-max",
+        "600",
+        "--format",
+        "cef",
+        "--bookmark",
+        p(&env.path("u.bm")),
+    ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let mut buf = [0u8; 70_000];
     let mut datagrams = 0;
@@ -452,7 +536,18 @@ fn network_outputs_deliver_through_the_client() {
     let (hec_addr, hec) = hec_server();
     let tok = env.path("token");
     std::fs::write(&tok, "00000000-0000-0000-0000-000000000001\n").unwrap();
-    let out = env.client(&["--start", "oldest", "--max-events", &n, "--output", &format!("hec+http://{hec_addr}"), "--hec-token-file", p(&tok), "--bookmark", p(&env.path("h.bm"))]);
+    let out = env.client(&[
+        "--start",
+        "oldest",
+        "--max-events",
+        &n,
+        "--output",
+        &format!("hec+http://{hec_addr}"),
+        "--hec-token-file",
+        p(&tok),
+        "--bookmark",
+        p(&env.path("h.bm")),
+    ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let hec = hec.lock().unwrap();
     assert!(hec.statuses.first() == Some(&503) && hec.statuses.contains(&200), "{:?}", hec.statuses);
@@ -522,8 +617,11 @@ fn hec_server() -> (std::net::SocketAddr, Arc<Mutex<Hec>>) {
                         }
                         status
                     };
-                    let (reason, text) =
-                        if status == 200 { ("OK", r#"{"text":"Success","code":0}"#) } else { ("Service Unavailable", r#"{"text":"Server is busy","code":9}"#) };
+                    let (reason, text) = if status == 200 {
+                        ("OK", r#"{"text":"Success","code":0}"#)
+                    } else {
+                        ("Service Unavailable", r#"{"text":"Server is busy","code":9}"#)
+                    };
                     let resp = format!(
                         "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{text}",
                         text.len()

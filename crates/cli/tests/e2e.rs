@@ -347,7 +347,8 @@ fn help_explains_every_subcommand() {
     let out = ok(&["client", "--help"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(commands(&text).iter().any(|c| c == "test"), "client --help lists `test` as a command:\n{text}");
-    for flag in ["--format", "--output", "--config", "--metrics", "--password-file", "--state-dir", "--bookmark-format"] {
+    for flag in ["--format", "--output", "--config", "--metrics", "--password-file", "--state-dir", "--bookmark-format"]
+    {
         assert!(text.contains(flag), "client --help lacks {flag}");
     }
     let out = run(&["client", "--server", "127.0.0.1:1", "--pkcs12", "/nonexistent.p12", "--start", "oldest"]);

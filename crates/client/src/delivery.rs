@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use estreamer_output::{
-    open_sink, FlushPolicy, OutputError, FlushPosition, FlushSchedule, Format, FormatOptions, Formatter, Payload, Pipeline,
-    PipelineConfig, RawRecord, RecordFacts, Sink, SinkConfig,
+    open_sink, FlushPolicy, FlushPosition, FlushSchedule, Format, FormatOptions, Formatter, OutputError, Payload,
+    Pipeline, PipelineConfig, RawRecord, RecordFacts, Sink, SinkConfig,
 };
 use estreamer_wire::message::EventData;
 use estreamer_wire::view::MetadataCache;
@@ -25,7 +25,7 @@ use tracing::{info, warn};
 
 use crate::bookmark::{self, Bookmark, BookmarkFormat};
 use crate::metrics::ServerMetrics;
-use crate::{ClientError, ClientSummary};
+use crate::{ClientError, ClientSummary, Start};
 
 /// What is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +174,7 @@ impl Delivery {
         out: &OutputOptions,
         state: &StateFiles,
         resume: bool,
+        start: Start,
         made: Option<Box<dyn Sink>>,
         metrics: Arc<ServerMetrics>,
     ) -> Result<(Delivery, Option<Bookmark>), ClientError> {
@@ -261,7 +262,17 @@ impl Delivery {
             summary: ClientSummary { max_archive_ts: cur_ts, ..Default::default() },
             issues: IssueStats::default(),
         };
-        let d = Delivery { mode, t, state: state.clone(), cache_path, saved: saved.clone() };
+        let first_run = saved.is_none();
+        let mut d = Delivery { mode, t, state: state.clone(), cache_path, saved: saved.clone() };
+        // Exactly once from the very first record: before anything is written, record where the
+        // output stands (a crash before the first flush then cuts back to here). Not for a
+        // "now" start, whose position 0 would mean "oldest" on the next start.
+        if d.state.bookmark.is_some()
+            && d.state.format == BookmarkFormat::Native
+            && ((first_run && start != Start::Now) || start == Start::Oldest)
+        {
+            d.flush()?;
+        }
         Ok((d, resume_from))
     }
 
@@ -276,7 +287,8 @@ impl Delivery {
     /// One received message (raw mode writes it; the records mode ignores it).
     pub(crate) fn frame(&mut self, message: &[u8], received_us: u64, now: Instant) -> Result<(), ClientError> {
         let Mode::Raw { needs_header } = &mut self.mode else { return Ok(()) };
-        let facts = RecordFacts { record_type: 0, archive_ts: 0, event_time: (0, 0), is_metadata: true, issues: vec![] };
+        let facts =
+            RecordFacts { record_type: 0, archive_ts: 0, event_time: (0, 0), is_metadata: true, issues: vec![] };
         if *needs_header {
             self.t.sink.write(&facts, &estreamer_wire::capture::file_header()).map_err(ClientError::Output)?;
             *needs_header = false;

@@ -157,9 +157,7 @@ pub async fn test_connection(opts: &TestOptions) -> Result<TestReport, Diagnosis
     let (mut rd, mut wr) = tokio::io::split(stream);
     let fail = |e: ClientError, chain: &Vec<CertSummary>| diagnosis(e, chain.clone());
     if let Some(req) = session.poll_transmit() {
-        wr.write_all(&req)
-            .await
-            .map_err(|source| fail(ClientError::Io { server: server.clone(), source }, &chain))?;
+        wr.write_all(&req).await.map_err(|source| fail(ClientError::Io { server: server.clone(), source }, &chain))?;
     }
     let mut buf = vec![0u8; 64 * 1024];
     let mut received_any = false;

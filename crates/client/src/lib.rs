@@ -154,7 +154,11 @@ pub fn default_state_dir(base: Option<&Path>, server: &str) -> PathBuf {
 /// [`default_state_dir`].
 pub fn default_state_files(base: Option<&Path>, server: &str) -> StateFiles {
     let dir = default_state_dir(base, server);
-    StateFiles { bookmark: Some(dir.join("bookmark.json")), cache: Some(dir.join("metadata.cache")), ..Default::default() }
+    StateFiles {
+        bookmark: Some(dir.join("bookmark.json")),
+        cache: Some(dir.join("metadata.cache")),
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

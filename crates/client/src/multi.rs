@@ -102,8 +102,8 @@ macro_rules! pick {
 
 /// Read a password file: its first line, without the line end.
 pub fn read_password_file(path: &Path) -> Result<String, ClientError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|source| ClientError::PasswordFile { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ClientError::PasswordFile { path: path.to_path_buf(), source })?;
     Ok(text.lines().next().unwrap_or("").to_string())
 }
 

@@ -90,7 +90,7 @@ pub async fn run_with_sink(
         warn!(%server, "--insecure: the server's certificate is NOT verified; anyone on the path can pose as the server");
     }
     let resume = opts.start == Start::Bookmark;
-    let (mut d, bookmark) = Delivery::open(&opts.output, &opts.state, resume, sink, metrics.clone())?;
+    let (mut d, bookmark) = Delivery::open(&opts.output, &opts.state, resume, opts.start, sink, metrics.clone())?;
     let first_ts = match opts.start {
         Start::Oldest => TIMESTAMP_OLDEST,
         Start::Now => TIMESTAMP_NOW,

@@ -95,6 +95,10 @@ pub(crate) async fn stream(
                         done = true;
                         break;
                     }
+                    // A bundle can hold thousands of records: flush inside it when due.
+                    if d.flush_due(now.into_std()) {
+                        d.flush()?;
+                    }
                 }
                 ClientEvent::CorruptRecord(e) => {
                     d.corrupt();

@@ -287,7 +287,10 @@ fn stream(conn: ConnectionArgs, r: RunArgs) -> Result<()> {
             for o in &mut v {
                 apply_common(o, &r);
                 if !o.tls.verify_server {
-                    eprintln!("estreamer: warning: server {:?} has insecure = true: its certificate is not verified", o.name);
+                    eprintln!(
+                        "estreamer: warning: server {:?} has insecure = true: its certificate is not verified",
+                        o.name
+                    );
                 }
             }
             v

@@ -51,7 +51,9 @@ fn decode_file(a: &DecodeArgs) -> Result<()> {
     let path = &a.file;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let cache = match &a.cache {
-        Some(c) => estreamer_client::bookmark::load_cache(c).with_context(|| format!("metadata cache {}", c.display()))?,
+        Some(c) => {
+            estreamer_client::bookmark::load_cache(c).with_context(|| format!("metadata cache {}", c.display()))?
+        }
         None => MetadataCache::new(),
     };
     let format = Format::parse(&a.format)?;

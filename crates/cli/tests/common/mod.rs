@@ -97,7 +97,6 @@ impl Env {
         self.dir.path().join(name)
     }
 
-
     pub fn client(&self, extra: &[&str]) -> Output {
         let pkcs12 = self.path("client.pkcs12");
         let addr = self.addr.to_string();
@@ -148,7 +147,13 @@ pub fn events(recs: &[serde_json::Value]) -> Vec<&serde_json::Value> {
 
 /// Start `serve` on `listen` (extra arguments after), logging into `log`; returns the child and
 /// the address it listens on. Retries a busy port for a bounded time (a restart on the same port).
-pub fn spawn_server(pki: &Path, data: &Path, listen: &str, extra: &[&str], log: &Arc<Mutex<Vec<String>>>) -> (Child, SocketAddr) {
+pub fn spawn_server(
+    pki: &Path,
+    data: &Path,
+    listen: &str,
+    extra: &[&str],
+    log: &Arc<Mutex<Vec<String>>>,
+) -> (Child, SocketAddr) {
     for _ in 0..50 {
         let mut server = Command::new(BIN)
             .args(["serve", "--data", p(data), "--pki", p(pki), "--listen", listen, "--keepalive", "1"])

@@ -250,7 +250,8 @@ mod tests {
 
     fn record() -> Obj {
         let bytes = include_bytes!("../../../../testdata/vectors/r400_s2b85.bin");
-        let Ok(estreamer_wire::message::Message::EventData(ed)) = estreamer_wire::message::Message::decode(bytes) else {
+        let Ok(estreamer_wire::message::Message::EventData(ed)) = estreamer_wire::message::Message::decode(bytes)
+        else {
             panic!("vector is an Event Data message")
         };
         let (ts, ck) = ed.archive.unwrap_or((0, 0));
@@ -275,7 +276,10 @@ mod tests {
         let kv = fmt(Format::Splunk);
         assert!(kv.ends_with(" server=\"fmc \\\"a\\\"\"\n"), "{kv}");
         let cef = fmt(Format::Cef);
-        assert!(cef.starts_with("CEF:0|") && cef.ends_with(" flexString1Label=server flexString1=fmc \"a\"\n"), "{cef}");
+        assert!(
+            cef.starts_with("CEF:0|") && cef.ends_with(" flexString1Label=server flexString1=fmc \"a\"\n"),
+            "{cef}"
+        );
         let ocsf: serde_json::Value = serde_json::from_str(&fmt(Format::Ocsf)).unwrap();
         assert_eq!(ocsf["@server"], "fmc \"a\"");
         let mut out = Vec::new();
