@@ -399,7 +399,9 @@ fn every_format_through_the_client() {
     let ocsf: Vec<serde_json::Value> = run_format("ocsf").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let class_of = |rt: u64| {
         ocsf.iter()
-            .find(|o| o["metadata"]["event_code"] == rt || o["metadata"]["event_code"] == rt.to_string())
+            .find(|o| {
+                o["metadata"]["event_code"] == rt || o["metadata"]["event_code"].as_str() == Some(&rt.to_string())
+            })
             .unwrap_or_else(|| panic!("no OCSF event for record {rt}"))
     };
     for (rt, class) in [(400u64, 2004u64), (71, 4001), (500, 4010), (125, 2004), (95, 3002), (10, 5001)] {

@@ -163,7 +163,7 @@ pub async fn test_connection(opts: &TestOptions) -> Result<TestReport, Diagnosis
     let mut received_any = false;
     let answer = async {
         loop {
-            while let Some(ev) = session.poll_event() {
+            if let Some(ev) = session.poll_event() {
                 match ev {
                     ClientEvent::StreamingInformation(s) => return Ok(FirstAnswer::StreamingInformation(s)),
                     ClientEvent::ServerError(e) => {

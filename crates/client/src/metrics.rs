@@ -87,6 +87,9 @@ fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
+/// A metric with one value per server: name, type, help, getter.
+type Gauge = (&'static str, &'static str, &'static str, fn(&ServerMetrics) -> u64);
+
 /// Every server's counters.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -125,7 +128,7 @@ impl Metrics {
                 let _ = writeln!(out, "estreamer_client_records_total{{server=\"{}\",type=\"{t}\"}} {n}", label(s));
             }
         }
-        let simple: [(&str, &str, &str, fn(&ServerMetrics) -> u64); 11] = [
+        let simple: [Gauge; 11] = [
             ("output_bytes_total", "counter", "Bytes handed to the output.", |s| s.bytes.load(Relaxed)),
             ("decode_warnings_total", "counter", "Records that did not fit their layout.", |s| {
                 s.decode_warnings.load(Relaxed)
