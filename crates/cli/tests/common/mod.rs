@@ -89,7 +89,7 @@ impl Env {
     /// The binary with this environment's state directory (so no test writes to $HOME).
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(BIN);
-        c.env("DG_STATE_HOME", self.dir.path().join("state")).stdin(Stdio::null());
+        c.env("XDG_STATE_HOME", self.dir.path().join("state")).stdin(Stdio::null());
         c
     }
 
