@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use estreamer_client::{ClientOptions, Start};
-use estreamer_output::RecordSink as Sink;
+use estreamer_output::Sink;
 use estreamer_pki::ServerTlsOptions;
 use estreamer_server::ServerOptions;
 use estreamer_server::Service;
@@ -51,15 +51,16 @@ impl Lab {
         Ok(Lab { _tmp: tmp, data, identity, addr, stop, server, written, sensor_secs })
     }
 
-    /// Stream every event from the oldest record into `sink` over TLS.
-    pub(crate) async fn stream(&self, sink: &mut dyn Sink) -> Result<estreamer_client::ClientSummary> {
+    /// Stream every event from the oldest record over TLS, through the client's pipeline (JSON)
+    /// into `sink`; no state files.
+    pub(crate) async fn stream(&self, sink: Box<dyn Sink>) -> Result<estreamer_client::ClientSummary> {
         let mut opts = ClientOptions::new(self.addr.to_string(), self.identity.clone());
         opts.start = Start::Oldest;
         opts.max_events = Some(self.written.event_records as u64);
         // Must not hang if something is lost: give up after a generous idle period.
         opts.idle_exit = Some(Duration::from_secs(10));
-        let sum = estreamer_client::run(&opts, sink, CancellationToken::new()).await?;
-        sink.flush()?;
+        let metrics = std::sync::Arc::new(estreamer_client::metrics::ServerMetrics::new("lab"));
+        let sum = estreamer_client::run_with_sink(&opts, Some(sink), CancellationToken::new(), metrics).await?;
         if sum.events != self.written.event_records as u64 {
             bail!(
                 "the sensor wrote {} event records but the client received {}",

@@ -1,149 +1,16 @@
 //! End to end: the real `estreamer` binary over real TLS on 127.0.0.1, with real files.
 
-use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_estreamer");
-const PW: &str = "test-password-1";
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).stdin(Stdio::null()).output().expect("run estreamer")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let out = run(args);
-    assert!(out.status.success(), "estreamer {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    out
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-/// A PKI, a store with sensor data and a running service.
-struct Env {
-    dir: tempfile::TempDir,
-    server: Child,
-    addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
-    count: usize,
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-    }
-}
-
-impl Env {
-    /// PKI, a store with `count` sensor events, and the service.
-    fn new(count: usize) -> Env {
-        let mut env = Env::empty();
-        env.count = env.sensor(count, "3");
-        env
-    }
-
-    /// PKI and the service on an empty store.
-    fn empty() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let pki = dir.path().join("pki");
-        let data = dir.path().join("data");
-        ok(&["ca", "init", "--dir", p(&pki), "--server-ip", "127.0.0.1"]);
-        let client = dir.path().join("client.pkcs12");
-        ok(&["ca", "add-client", "--dir", p(&pki), "--host", "127.0.0.1", "--out", p(&client), "--password", PW]);
-        let mut server = Command::new(BIN)
-            .args(["serve", "--data", p(&data), "--pki", p(&pki), "--listen", "127.0.0.1:0", "--keepalive", "1"])
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stderr = server.stderr.take().unwrap();
-        let l2 = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(a) = line.strip_prefix("serve: listening on ") {
-                    let _ = tx.send(a.trim().to_string());
-                }
-                l2.lock().unwrap().push(line);
-            }
-        });
-        let addr = rx.recv_timeout(Duration::from_secs(30)).expect("server did not start").parse().unwrap();
-        Env { dir, server, addr, log, count: 0 }
-    }
-
-    /// Run the sensor into the service's store; returns the event records it wrote
-    /// (`--count` counts primary events; the client counts every event record).
-    fn sensor(&self, count: usize, seed: &str) -> usize {
-        let out = ok(&["sensor", "--data", p(&self.path("data")), "--count", &count.to_string(), "--seed", seed]);
-        let text = String::from_utf8_lossy(&out.stderr).to_string();
-        text.split(" as ")
-            .nth(1)
-            .and_then(|t| t.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("sensor summary: {text}"))
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn client(&self, extra: &[&str]) -> Output {
-        let pkcs12 = self.path("client.pkcs12");
-        let addr = self.addr.to_string();
-        let mut args = vec!["client", "--server", &addr, "--pkcs12", p(&pkcs12), "--password", PW];
-        args.extend_from_slice(extra);
-        Command::new(BIN).args(&args).stdin(Stdio::null()).output().unwrap()
-    }
-
-    /// Wait (bounded) until the server log has a line containing `needle`.
-    fn wait_log(&self, needle: &str) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if self.log.lock().unwrap().iter().any(|l| l.contains(needle)) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        false
-    }
-}
-
-fn lines(out: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect()
-}
-
-/// Discovery record types the sensor emits.
-const DISCOVERY: &[u64] = &[10, 11, 12, 13, 14, 15, 16, 17, 19, 22, 27, 28, 34, 42, 82, 83, 101, 107];
-
-fn is_metadata(rt: u64) -> bool {
-    u32::try_from(rt).is_ok_and(estreamer_wire::schema::catalog::is_metadata)
-}
-
-fn by_type(recs: &[serde_json::Value]) -> BTreeMap<u64, usize> {
-    let mut m = BTreeMap::new();
-    for r in recs {
-        *m.entry(r["recordType"].as_u64().unwrap()).or_default() += 1;
-    }
-    m
-}
-
-fn events(recs: &[serde_json::Value]) -> Vec<&serde_json::Value> {
-    recs.iter().filter(|r| !is_metadata(r["recordType"].as_u64().unwrap())).collect()
-}
+use common::*;
 
 #[test]
 fn demo_streams_every_event_and_summarises() {
@@ -184,8 +51,10 @@ fn live_tail_from_an_empty_store_written_by_another_process() {
     let n = scratch.sensor(40, "5");
     let pkcs12 = env.path("client.pkcs12");
     let addr = env.addr.to_string();
+    let state = env.path("state");
     let waiting = std::thread::spawn(move || {
         Command::new(BIN)
+            .env("XDG_STATE_HOME", &state)
             .args(["client", "--server", &addr, "--pkcs12", p(&pkcs12), "--password", PW])
             .args(["--start", "now", "--max-events", &n.to_string(), "--idle-exit", "30"])
             .output()
@@ -309,7 +178,8 @@ fn client_from_another_ca_is_refused() {
     ok(&["ca", "init", "--dir", p(&other)]);
     let bad = env.path("bad.pkcs12");
     ok(&["ca", "add-client", "--dir", p(&other), "--host", "127.0.0.1", "--out", p(&bad), "--password", PW]);
-    let out = Command::new(BIN)
+    let out = env
+        .cmd()
         .args(["client", "--server", &env.addr.to_string(), "--pkcs12", p(&bad), "--password", PW])
         .args(["--start", "oldest", "--insecure", "--idle-exit", "5"])
         .output()
@@ -325,13 +195,14 @@ fn client_from_the_wrong_address_is_closed_without_an_error() {
     let wrong = env.path("wrong.pkcs12");
     let pki = env.path("pki");
     ok(&["ca", "add-client", "--dir", p(&pki), "--host", "127.0.0.9", "--out", p(&wrong), "--password", PW]);
-    let out = Command::new(BIN)
+    let out = env
+        .cmd()
         .args(["client", "--server", &env.addr.to_string(), "--pkcs12", p(&wrong), "--password", PW])
         .args(["--start", "oldest", "--idle-exit", "5"])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("closed the connection before sending anything"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("closed the connection right after the TLS handshake"));
     assert!(env.wait_log("identity check failed"));
 }
 
@@ -386,8 +257,10 @@ fn garbage_ends_only_its_own_session() {
     let pkcs12 = good.clone();
     let addr = env.addr.to_string();
     let n = env.count.to_string();
+    let state = env.path("state");
     let streaming = std::thread::spawn(move || {
         Command::new(BIN)
+            .env("XDG_STATE_HOME", &state)
             .args(["client", "--server", &addr, "--pkcs12", p(&pkcs12), "--password", PW])
             .args(["--start", "oldest", "--max-events", &n])
             .output()
@@ -457,12 +330,30 @@ fn bench_reports_figures_against_its_baseline() {
 
 #[test]
 fn help_explains_every_subcommand() {
+    /// The names listed under "Commands:" in a help text.
+    fn commands(help: &str) -> Vec<String> {
+        help.lines()
+            .skip_while(|l| !l.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect()
+    }
     let out = ok(&["--help"]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let listed = commands(&String::from_utf8_lossy(&out.stdout));
     for sub in ["ca", "sensor", "serve", "client", "decode", "demo", "bench"] {
-        assert!(text.contains(sub), "--help lacks {sub}");
+        assert!(listed.iter().any(|c| c == sub), "--help does not list {sub} as a command: {listed:?}");
+    }
+    let out = ok(&["client", "--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(commands(&text).iter().any(|c| c == "test"), "client --help lists `test` as a command:\n{text}");
+    for flag in ["--format", "--output", "--config", "--metrics", "--password-file", "--state-dir", "--bookmark-format"]
+    {
+        assert!(text.contains(flag), "client --help lacks {flag}");
     }
     let out = run(&["client", "--server", "127.0.0.1:1", "--pkcs12", "/nonexistent.p12", "--start", "oldest"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nonexistent"), "errors name the file");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nonexistent"), "errors name the file");
+    assert_eq!(err.matches("No such file").count(), 1, "the cause is printed once: {err}");
 }

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use estreamer_client::{run, ClientError, ClientOptions, Start};
-use estreamer_output::Collect;
+use std::sync::atomic::Ordering::Relaxed;
+
+use estreamer_client::metrics::ServerMetrics;
+use estreamer_client::{chain, run, ClientError, ClientOptions, ReconnectPolicy, Start};
 use estreamer_wire::message::{EventData, Message, StreamingService};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
@@ -42,16 +44,27 @@ async fn server(script: Vec<u8>) -> (std::net::SocketAddr, ClientOptions, tempfi
     opts.start = Start::Oldest;
     opts.idle_exit = Some(Duration::from_secs(5));
     opts.flags &= !estreamer_wire::message::flags::EXTENDED;
+    // One connection only: no reconnection, the error is the result.
+    opts.reconnect = ReconnectPolicy { max_attempts: Some(0), ..ReconnectPolicy::default() };
+    opts.output.sink = estreamer_output::parse_output(dir.path().join("out.json").to_str().unwrap()).unwrap();
     (addr, opts, dir)
 }
 
-async fn client(script: Vec<u8>) -> (Result<estreamer_client::ClientSummary, ClientError>, Collect) {
-    let (_addr, opts, _dir) = server(script).await;
-    let mut sink = Collect::default();
-    let r = tokio::time::timeout(Duration::from_secs(20), run(&opts, &mut sink, CancellationToken::new()))
+/// What the client wrote: one JSON value per line.
+struct Written {
+    records: Vec<serde_json::Value>,
+    delivered: u64,
+}
+
+async fn client(script: Vec<u8>) -> (Result<estreamer_client::ClientSummary, ClientError>, Written) {
+    let (_addr, opts, dir) = server(script).await;
+    let m = std::sync::Arc::new(ServerMetrics::new("t"));
+    let r = tokio::time::timeout(Duration::from_secs(20), run(&opts, CancellationToken::new(), m.clone()))
         .await
         .expect("the client must not hang");
-    (r, sink)
+    let text = std::fs::read_to_string(dir.path().join("out.json")).unwrap_or_default();
+    let records = text.lines().map(|l| serde_json::from_str(l).expect("whole JSON lines")).collect();
+    (r, Written { records, delivered: m.records.load(Relaxed) })
 }
 
 fn record(rt: u32, body: &[u8]) -> Vec<u8> {
@@ -65,14 +78,14 @@ async fn garbage_from_the_server_is_a_protocol_error() {
     let (r, _) = client(b"\x00\x09\x00\x04garbage garbage".to_vec()).await;
     let e = r.unwrap_err();
     assert!(matches!(e, ClientError::Protocol { .. }), "{e}");
-    assert!(e.to_string().contains("header version 9"), "{e}");
+    assert!(chain(&e).contains("header version 9"), "{}", chain(&e));
 }
 
 #[tokio::test]
 async fn oversize_length_is_refused_before_buffering() {
     let (r, _) = client(vec![0, 1, 0, 4, 0xff, 0xff, 0xff, 0xff]).await;
     let e = r.unwrap_err();
-    assert!(e.to_string().contains("above the maximum"), "{e}");
+    assert!(chain(&e).contains("above the maximum"), "{}", chain(&e));
 }
 
 #[tokio::test]
@@ -80,8 +93,9 @@ async fn truncated_message_then_close_keeps_what_came_before() {
     let mut script = record(123, NAME);
     script.extend_from_slice(&record(123, NAME)[..10]);
     let (r, sink) = client(script).await;
-    let sum = r.unwrap();
-    assert_eq!(sum.records, 1);
+    // The close is a lost connection (a reconnect would follow; this test allows none).
+    assert!(matches!(r, Err(ClientError::Closed { .. })), "{r:?}");
+    assert_eq!(sink.delivered, 1);
     assert_eq!(sink.records.len(), 1);
 }
 
@@ -103,11 +117,9 @@ async fn unknown_record_type_is_written_raw_not_fatal() {
     let mut script = record(9999, b"\x01\x02");
     script.extend(record(123, NAME));
     let (r, sink) = client(script).await;
-    let sum = r.unwrap();
-    assert_eq!(sum.records, 2);
-    assert_eq!(sum.layout_issues, 1);
-    let json = estreamer_wire::Value::Obj(sink.records[0].clone()).to_json();
-    assert_eq!(json["@unparsed"], "0102");
+    assert!(matches!(r, Err(ClientError::Closed { .. })), "{r:?}");
+    assert_eq!(sink.records.len(), 2);
+    assert_eq!(sink.records[0]["@unparsed"], "0102");
 }
 
 #[tokio::test]
@@ -122,8 +134,12 @@ async fn a_server_whose_certificate_is_not_from_our_ca_is_refused() {
     let foreign = estreamer_pki::load_pkcs12(&issued.pkcs12, "pw").unwrap();
     let mut bad = opts.clone();
     bad.identity.ca_certs = foreign.ca_certs.clone();
-    let mut sink = Collect::default();
-    let e = run(&bad, &mut sink, CancellationToken::new()).await.unwrap_err();
-    assert!(matches!(e, ClientError::Tls { .. }), "{e}");
-    assert!(sink.records.is_empty());
+    bad.reconnect.max_attempts = None;
+    let m = std::sync::Arc::new(ServerMetrics::new("t"));
+    let e = run(&bad, CancellationToken::new(), m.clone()).await.unwrap_err();
+    // Permanent: no retry even though reconnecting is allowed.
+    assert!(matches!(e, ClientError::Tls { kind: estreamer_client::TlsFailure::UnknownCa, .. }), "{e}");
+    assert!(e.is_permanent());
+    assert_eq!(m.reconnects.load(Relaxed), 0);
+    assert_eq!(m.records.load(Relaxed), 0);
 }

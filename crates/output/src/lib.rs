@@ -13,20 +13,16 @@
 //! * [`Sink`]: bytes to a destination; [`Sink::flush`] returns the [`FlushPosition`] to keep
 //!   with the bookmark. [`parse_output`] reads an `--output` value, [`open_sink`] opens it.
 //! * [`FlushSchedule`]: when a flush is due (record count or time, default 1000 / 1 s).
-//!
-//! The old record-level [`RecordSink`] / [`JsonLines`] API remains for existing callers.
 
 mod error;
 pub mod flush;
 pub mod formats;
-mod legacy;
 pub mod pipeline;
 pub mod sinks;
 
 pub use error::OutputError;
 pub use flush::{FlushPolicy, FlushSchedule};
 pub use formats::{Format, FormatOptions, Formatter, Framing, MessageFormat, Payload, SyslogMessage};
-pub use legacy::{json_line, Collect, JsonLines, RecordSink};
 pub use pipeline::{process_record, Pipeline, PipelineConfig, RawRecord, RecordFacts};
 pub use sinks::{
     open_sink, parse_output, resolve_hec_token, FilePosition, FlushPosition, OpenReport, Sink, SinkConfig, SinkStats,

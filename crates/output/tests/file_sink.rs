@@ -127,3 +127,31 @@ fn restart_after_rotations_past_the_saved_position() {
     assert!(!report.removed_files.is_empty());
     assert_eq!(sink.position(), FilePosition { path: path.clone(), len: 0, generation: 1 });
 }
+
+#[test]
+fn a_capture_file_is_repaired_to_its_last_whole_entry_not_its_last_newline() {
+    use estreamer_wire::capture::{file_header, write_entry};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cap.bin");
+    let mut whole = file_header().to_vec();
+    // A message whose body holds newlines: line repair would cut inside it.
+    let msg = [&[0u8, 1, 0, 0, 0, 0, 0, 4][..], b"\n\n\n\n"].concat();
+    write_entry(&mut whole, 1, &msg);
+    write_entry(&mut whole, 2, &msg);
+    let mut torn = whole.clone();
+    write_entry(&mut torn, 3, &msg[..6]);
+    std::fs::write(&path, &torn).unwrap();
+    let mut config = FileConfig::new(&path);
+    config.capture = true;
+    let (mut sink, report) = FileSink::open(config.clone(), None).unwrap();
+    assert_eq!(report.torn_bytes, (torn.len() - whole.len()) as u64);
+    assert_eq!(std::fs::read(&path).unwrap(), whole);
+    sink.flush().unwrap();
+    drop(sink);
+    // A whole file is left alone; a header cut short is removed.
+    let (_s, report) = FileSink::open(config.clone(), None).unwrap();
+    assert!(!report.repaired());
+    std::fs::write(&path, &whole[..5]).unwrap();
+    let (_s, report) = FileSink::open(config, None).unwrap();
+    assert_eq!(report.torn_bytes, 5);
+}

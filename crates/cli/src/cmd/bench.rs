@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use anyhow::Result;
 use clap::Args;
-use estreamer_output::{JsonLines, RecordSink as Sink};
+use estreamer_output::sinks::WriteSink;
+use estreamer_output::{Format, FormatOptions, Formatter, Framing, Pipeline, PipelineConfig, RawRecord, Sink};
 use estreamer_store::StoreReader;
-use estreamer_wire::view::{decorate, MetadataCache};
-use estreamer_wire::{decode_record, RecordHead};
+use estreamer_wire::view::MetadataCache;
 
 use crate::lab::Lab;
 
@@ -29,11 +29,12 @@ pub(crate) fn run(a: BenchArgs) -> Result<()> {
 }
 
 /// Counts bytes written and discards them.
-struct CountingSink(u64);
+#[derive(Clone, Default)]
+struct CountingSink(std::sync::Arc<std::sync::atomic::AtomicU64>);
 
 impl Write for CountingSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len() as u64;
+        self.0.fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -41,33 +42,32 @@ impl Write for CountingSink {
     }
 }
 
-/// The same records decoded, decorated and rendered in process, straight from the store,
-/// without TLS, as the baseline; then the service → TLS → client path.
+/// The same records through the same pipeline (decode, learn, `@computed`, JSON) in process,
+/// straight from the store, without TLS, as the baseline; then the service → TLS → client path.
 async fn bench(events: usize, seed: u64) -> Result<()> {
     let lab = Lab::start(events, seed).await?;
     let total = (lab.written.event_records + lab.written.metadata_records) as f64;
     let t = Instant::now();
     let reader = StoreReader::open(&lab.data)?;
     let mut cursor = reader.cursor_from_time(0)?;
-    let mut cache = MetadataCache::new();
-    let mut base = JsonLines::new(CountingSink(0));
+    let formatter = Formatter::new(&Format::Json, &FormatOptions::default(), Framing::Newline);
+    let mut pipeline = Pipeline::new(formatter, MetadataCache::new(), PipelineConfig::default())?;
+    let counted = CountingSink::default();
+    let mut base = WriteSink::new(std::io::BufWriter::new(counted.clone()));
     let mut n = 0u64;
     while let Some(r) = cursor.next()? {
-        let mut d =
-            decode_record(RecordHead { record_type: r.record_type, archive_ts: r.archive_ts, checksum: 0 }, &r.body);
-        cache.learn(&d.value);
-        decorate(&mut d.value, &cache);
-        base.write_record(&d.value)?;
+        pipeline.push(RawRecord::new(r.record_type, r.archive_ts, 0, r.body), |f, b| base.write(f, b))?;
         n += 1;
     }
+    pipeline.finish(|f, b| base.write(f, b))?;
     base.flush()?;
     let base_secs = t.elapsed().as_secs_f64();
-    let base_bytes = base.into_inner()?.0;
+    let base_bytes = counted.0.load(std::sync::atomic::Ordering::Relaxed);
     let t = Instant::now();
-    let mut sink = JsonLines::new(CountingSink(0));
-    let sum = lab.stream(&mut sink).await?;
+    let counted = CountingSink::default();
+    let sum = lab.stream(Box::new(WriteSink::new(std::io::BufWriter::new(counted.clone())))).await?;
     let e2e_secs = t.elapsed().as_secs_f64();
-    let e2e_bytes = sink.into_inner()?.0;
+    let e2e_bytes = counted.0.load(std::sync::atomic::Ordering::Relaxed);
     let sensor_rate = total / lab.sensor_secs;
     lab.stop().await?;
     let base_rate = n as f64 / base_secs;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use estreamer_output::JsonLines;
+use estreamer_output::sinks::StdoutSink;
 
 use crate::lab::Lab;
 
@@ -28,8 +28,7 @@ pub(crate) fn run(a: DemoArgs) -> Result<()> {
 async fn demo(events: usize, seed: u64) -> Result<()> {
     let t = Instant::now();
     let lab = Lab::start(events, seed).await?;
-    let mut sink = JsonLines::new(std::io::stdout().lock());
-    let sum = lab.stream(&mut sink).await.context("demo")?;
+    let sum = lab.stream(Box::new(StdoutSink::new())).await.context("demo")?;
     let written = lab.written.events;
     lab.stop().await?;
     std::io::stderr().flush()?;

@@ -115,10 +115,24 @@ impl Default for FormatOptions {
     }
 }
 
+/// How the server tag ([`Formatter::with_server_tag`]) is written into a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagStyle {
+    /// A last key `"@server":"<name>"` in the JSON object (json, ocsf, syslog+json).
+    JsonKey,
+    /// A last pair ` server=<name>` (splunk).
+    KeyValue,
+    /// Last extensions ` flexString1Label=server flexString1=<name>` (cef, syslog+cef).
+    CefExtension,
+}
+
 /// A message format plus its framing: one record → bytes including the terminator.
 pub struct Formatter {
     message: Box<dyn MessageFormat>,
     framing: Framing,
+    tag_style: TagStyle,
+    /// The server name to tag every message with, already rendered for `tag_style`.
+    tag: Option<Vec<u8>>,
 }
 
 impl Formatter {
@@ -131,12 +145,46 @@ impl Formatter {
             Format::Syslog(m) => Box::new(SyslogFormat::new(*m, options)),
             Format::Ocsf => Box::new(OcsfFormat::new(options.ocsf_product_version.clone())),
         };
-        Formatter { message, framing }
+        let tag_style = match format {
+            Format::Json | Format::Ocsf | Format::Syslog(SyslogMessage::Json) => TagStyle::JsonKey,
+            Format::Splunk => TagStyle::KeyValue,
+            Format::Cef | Format::Syslog(SyslogMessage::Cef) => TagStyle::CefExtension,
+        };
+        Formatter { message, framing, tag_style, tag: None }
     }
 
-    /// Wrap any message format.
+    /// Wrap any message format (its messages are tagged as JSON objects when they are JSON,
+    /// as key=value pairs otherwise).
     pub fn from_message_format(message: Box<dyn MessageFormat>, framing: Framing) -> Formatter {
-        Formatter { message, framing }
+        let tag_style = match message.payload() {
+            Payload::JsonObject => TagStyle::JsonKey,
+            Payload::Text => TagStyle::KeyValue,
+        };
+        Formatter { message, framing, tag_style, tag: None }
+    }
+
+    /// Tag every message with the name of the server it came from (a client streaming from
+    /// several servers): `"@server":"<name>"` as the last key of a JSON object (json, ocsf,
+    /// syslog+json), ` server=<name>` at the end of a Splunk line, and
+    /// ` flexString1Label=server flexString1=<name>` at the end of a CEF line (cef, syslog+cef).
+    pub fn with_server_tag(mut self, server: &str) -> Formatter {
+        let tag = match self.tag_style {
+            TagStyle::JsonKey => {
+                let mut t = b"\"@server\":".to_vec();
+                t.extend(serde_json::to_string(server).unwrap_or_else(|_| "\"\"".into()).into_bytes());
+                t
+            }
+            TagStyle::KeyValue => {
+                let mut t = String::from(" server=");
+                splunk::write_text(server, &mut t);
+                t.into_bytes()
+            }
+            TagStyle::CefExtension => {
+                format!(" flexString1Label=server flexString1={}", cef::escape_extension(server)).into_bytes()
+            }
+        };
+        self.tag = Some(tag);
+        self
     }
 
     /// Name of the message format.
@@ -161,6 +209,22 @@ impl Formatter {
         if out.len() == start {
             return Ok(());
         }
+        if let Some(tag) = &self.tag {
+            match self.tag_style {
+                TagStyle::JsonKey if out.last() == Some(&b'}') => {
+                    let close = out.len() - 1;
+                    let empty = out[start..close].iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+                    let mut insert = Vec::with_capacity(tag.len() + 1);
+                    if !empty {
+                        insert.push(b',');
+                    }
+                    insert.extend_from_slice(tag);
+                    out.splice(close..close, insert);
+                }
+                TagStyle::JsonKey => {}
+                TagStyle::KeyValue | TagStyle::CefExtension => out.extend_from_slice(tag),
+            }
+        }
         match self.framing {
             Framing::Newline => out.push(b'\n'),
             Framing::None => {}
@@ -176,5 +240,50 @@ impl Formatter {
 impl std::fmt::Debug for Formatter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Formatter").field("format", &self.name()).field("framing", &self.framing).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use estreamer_wire::{decode_record, RecordHead};
+
+    fn record() -> Obj {
+        let bytes = include_bytes!("../../../../testdata/vectors/r400_s2b85.bin");
+        let Ok(estreamer_wire::message::Message::EventData(ed)) = estreamer_wire::message::Message::decode(bytes)
+        else {
+            panic!("vector is an Event Data message")
+        };
+        let (ts, ck) = ed.archive.unwrap_or((0, 0));
+        decode_record(RecordHead { record_type: ed.record_type, archive_ts: ts, checksum: ck }, &ed.body).value
+    }
+
+    #[test]
+    fn the_server_tag_is_written_in_each_style() {
+        let r = record();
+        let fmt = |f: Format| {
+            let mut out = Vec::new();
+            Formatter::new(&f, &FormatOptions::default(), Framing::Newline)
+                .with_server_tag("fmc \"a\"")
+                .format(&r, &mut out)
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let json = fmt(Format::Json);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["@server"], "fmc \"a\"", "{json}");
+        assert!(json.ends_with("\"@server\":\"fmc \\\"a\\\"\"}\n"), "{json}");
+        let kv = fmt(Format::Splunk);
+        assert!(kv.ends_with(" server=\"fmc \\\"a\\\"\"\n"), "{kv}");
+        let cef = fmt(Format::Cef);
+        assert!(
+            cef.starts_with("CEF:0|") && cef.ends_with(" flexString1Label=server flexString1=fmc \"a\"\n"),
+            "{cef}"
+        );
+        let ocsf: serde_json::Value = serde_json::from_str(&fmt(Format::Ocsf)).unwrap();
+        assert_eq!(ocsf["@server"], "fmc \"a\"");
+        let mut out = Vec::new();
+        Formatter::new(&Format::Json, &FormatOptions::default(), Framing::None).format(&r, &mut out).unwrap();
+        assert!(!String::from_utf8(out).unwrap().contains("@server"), "no tag unless asked");
     }
 }

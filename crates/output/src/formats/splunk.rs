@@ -101,7 +101,7 @@ fn write_value(v: &Value, out: &mut String) {
 }
 
 /// Text value: `\n` for newlines, no CR, quoted when it has a space or `=`, `""` when empty.
-fn write_text(s: &str, out: &mut String) {
+pub(crate) fn write_text(s: &str, out: &mut String) {
     let quote = s.is_empty() || s.contains([' ', '=', '"']);
     if quote {
         out.push('"');

@@ -31,13 +31,55 @@ pub struct FileConfig {
     pub rotate_bytes: Option<u64>,
     /// Rotate at a flush once the file has been active this long (and is not empty).
     pub rotate_interval: Option<Duration>,
+    /// The file is a raw capture (`wire::capture`), not lines: a torn tail is cut back to the
+    /// end of the last whole entry instead of the last newline.
+    pub capture: bool,
 }
 
 impl FileConfig {
     /// No rotation.
     pub fn new(path: impl Into<PathBuf>) -> FileConfig {
-        FileConfig { path: path.into(), rotate_bytes: None, rotate_interval: None }
+        FileConfig { path: path.into(), rotate_bytes: None, rotate_interval: None, capture: false }
     }
+}
+
+/// Cut a capture file back to the end of its last whole entry; returns the bytes removed.
+fn repair_torn_capture(path: &Path) -> Result<u64, OutputError> {
+    let Some(len) = file_len(path)? else { return Ok(0) };
+    if len == 0 {
+        return Ok(0);
+    }
+    let bytes = std::fs::read(path).map_err(err(path, "reading the capture to check its last entry"))?;
+    let keep = if bytes.len() < estreamer_wire::capture::FILE_HEADER_LEN {
+        // Not even a whole header: start again.
+        0
+    } else {
+        match estreamer_wire::capture::Reader::new(&bytes, usize::MAX >> 1) {
+            Err(_) => return Ok(0),
+            Ok(mut r) => {
+                let mut keep = if r.is_capture() { estreamer_wire::capture::FILE_HEADER_LEN } else { 0 };
+                while let Some(e) = r.next() {
+                    match e {
+                        Ok(e) => keep = e.offset + e.message.len() + if r.is_capture() { 8 } else { 0 },
+                        Err(estreamer_wire::capture::CaptureError::TornTail { offset, .. }) => {
+                            keep = offset;
+                            break;
+                        }
+                        // Not a framing we can repair: leave the file alone.
+                        Err(_) => return Ok(0),
+                    }
+                }
+                keep
+            }
+        }
+    };
+    if keep as u64 >= len {
+        return Ok(0);
+    }
+    let f = OpenOptions::new().write(true).open(path).map_err(err(path, "opening to cut a torn entry"))?;
+    f.set_len(keep as u64).map_err(err(path, "cutting a torn last entry"))?;
+    f.sync_all().map_err(err(path, "syncing after the repair"))?;
+    Ok(len - keep as u64)
 }
 
 /// What opening the file had to repair.
@@ -207,7 +249,7 @@ impl FileSink {
                 generation = pos.generation + 1;
             }
         }
-        report.torn_bytes = repair_torn_line(&path)?;
+        report.torn_bytes = if config.capture { repair_torn_capture(&path)? } else { repair_torn_line(&path)? };
         let (file, len) = open_append(&path)?;
         let sink = FileSink {
             config,

@@ -204,6 +204,7 @@ pub fn parse_output(spec: &str) -> Result<SinkConfig, OutputError> {
                     path: PathBuf::from(path),
                     rotate_bytes: num("rotate_bytes")?,
                     rotate_interval: num("rotate_secs")?.map(Duration::from_secs),
+                    capture: false,
                 }))
             }
             "tcp" => {

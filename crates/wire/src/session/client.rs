@@ -42,6 +42,9 @@ pub struct ClientConfig {
     /// The connection is dead when nothing at all arrived for this long while streaming (the
     /// server sends keepalives when idle). `None` waits forever.
     pub idle_timeout_ms: Option<Millis>,
+    /// Hand the driver every whole message as received ([`ClientEvent::Frame`], before the
+    /// events that message produces), e.g. to write a raw capture. Off by default.
+    pub capture_frames: bool,
 }
 
 impl Default for ClientConfig {
@@ -54,6 +57,7 @@ impl Default for ClientConfig {
             max_message: DEFAULT_MAX_MESSAGE,
             answer_timeout_ms: 10_000,
             idle_timeout_ms: Some(60_000),
+            capture_frames: false,
         }
     }
 }
@@ -83,6 +87,9 @@ pub enum ClientEvent {
     Keepalive,
     /// A message type the client does not know (acked and ignored).
     Unknown(u16),
+    /// One whole message exactly as received, header included (only with
+    /// [`ClientConfig::capture_frames`]); the events it produces follow it.
+    Frame(Vec<u8>),
 }
 
 enum Queued {
@@ -180,6 +187,9 @@ impl ClientSession {
     }
 
     fn on_frame(&mut self, frame: &[u8]) -> Result<(), WireError> {
+        if self.cfg.capture_frames {
+            self.event(ClientEvent::Frame(frame.to_vec()));
+        }
         let code = u16::from_be_bytes([frame[2], frame[3]]);
         let body = &frame[HEADER_LEN..];
         match code {

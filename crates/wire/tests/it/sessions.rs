@@ -685,3 +685,32 @@ fn server_converts_to_the_requested_block_version() {
     assert_eq!(&body[..4], &60u32.to_be_bytes(), "intrusion v9 is served as S2 60");
     assert_eq!(body.len(), 282, "S2 60 is 282 bytes, all fixed");
 }
+
+#[test]
+fn capture_frames_hands_over_each_whole_message_before_its_events() {
+    let cfg = ClientConfig { capture_frames: true, ..Default::default() };
+    let mut c = ClientSession::new(cfg, 0);
+    let rec = EventData { record_type: 4, archive: Some((1, 0)), body: b"\0\0\0\x01\0\x01A".to_vec() };
+    let bundle = Message::Bundle(Bundle { connection_id: 1, sequence: 1, items: vec![rec.clone(), rec.clone()] })
+        .to_bytes()
+        .unwrap();
+    let both = [NULL_MESSAGE.to_vec(), bundle.clone()].concat();
+    // Split across two reads mid-message: frames are still whole.
+    c.receive(&both[..13], 0).unwrap();
+    c.receive(&both[13..], 1).unwrap();
+    let evs: Vec<_> = std::iter::from_fn(|| c.poll_event()).collect();
+    assert_eq!(
+        evs,
+        vec![
+            ClientEvent::Frame(NULL_MESSAGE.to_vec()),
+            ClientEvent::Keepalive,
+            ClientEvent::Frame(bundle),
+            ClientEvent::Record(rec.clone()),
+            ClientEvent::Record(rec),
+        ]
+    );
+    // Off by default: no frames.
+    let mut c = ClientSession::new(ClientConfig::default(), 0);
+    c.receive(&NULL_MESSAGE, 0).unwrap();
+    assert_eq!(c.poll_event(), Some(ClientEvent::Keepalive));
+}
