@@ -357,3 +357,54 @@ fn help_explains_every_subcommand() {
     assert!(err.contains("nonexistent"), "errors name the file");
     assert_eq!(err.matches("No such file").count(), 1, "the cause is printed once: {err}");
 }
+
+/// `client hosts` with the connection options of the environment's client.
+fn hosts(env: &Env, extra: &[&str]) -> std::process::Output {
+    let pkcs12 = env.path("client.pkcs12");
+    let addr = env.addr.to_string();
+    let mut args = vec!["client", "hosts", "--server", &addr, "--pkcs12", p(&pkcs12), "--password", PW];
+    args.extend_from_slice(extra);
+    env.cmd().args(&args).output().unwrap()
+}
+
+#[test]
+fn client_hosts_answers_from_the_network_map_and_survives_a_restart() {
+    let mut env = Env::new(2000);
+    let all_v4 = ["--ip", "0.0.0.0-255.255.255.255"];
+    // The 5.x profile (data type 7, the default for a range): every IPv4 host.
+    let out = hosts(&env, &all_v4);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v4 = lines(&out);
+    assert!(v4.len() >= 10, "the sensor's discovery events made hosts: {}", v4.len());
+    assert!(v4.iter().all(|h| h["blockType"] == 139));
+    let with_services = v4.iter().filter(|h| h["tcpServer"]["items"].as_array().is_some_and(|i| !i.is_empty())).count();
+    let with_apps =
+        v4.iter().filter(|h| h["clientApplications"]["items"].as_array().is_some_and(|i| !i.is_empty())).count();
+    assert!(with_services > 0 && with_apps > 0, "hosts carry services ({with_services}) and client apps ({with_apps})");
+    // The 4.9 profile (block 92) over the legacy 16-byte request: the same hosts.
+    let out = hosts(&env, &[&all_v4[..], &["--data-type", "5", "--legacy-request"]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v4_92 = lines(&out);
+    assert_eq!(v4_92.len(), v4.len());
+    assert!(v4_92.iter().zip(&v4).all(|(a, b)| a["blockType"] == 92 && a["ipAddress"] == b["ipAddress"]));
+    // One host, data type 4, notes and banners asked for.
+    let ip = v4_92[0]["ipAddress"].as_str().unwrap().to_string();
+    let out = hosts(&env, &["--ip", &ip, "--data-type", "4", "--legacy-request", "--notes", "--banners"]);
+    let one = lines(&out);
+    assert_eq!(one.len(), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(one[0]["ipAddress"], ip.as_str());
+    assert!(one[0]["tcpServices"]["items"].is_array());
+    // IPv6 hosts in the 5.x profile.
+    let out = hosts(&env, &["--ip", "2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"]);
+    let v6 = lines(&out);
+    assert!(!v6.is_empty() && v6.iter().all(|h| h["ipAddress"].as_str().is_some_and(|a| a.contains(':'))));
+    // No such host: the server's Error, and a non-zero exit.
+    let out = hosts(&env, &["--ip", "192.0.2.254"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Error 12") && err.contains("no host 192.0.2.254"), "{err}");
+    // After a restart the map answers the same.
+    env.restart_server();
+    let again = hosts(&env, &all_v4);
+    assert_eq!(lines(&again), v4);
+}

@@ -14,6 +14,7 @@ pub mod connect;
 mod delivery;
 pub mod diagnose;
 mod error;
+pub mod hosts;
 pub mod metrics;
 pub mod multi;
 mod run;

@@ -95,6 +95,8 @@ enum ClientCmd {
     /// Connect once: print the server's certificate chain and Streaming Information, or explain
     /// why the connection fails.
     Test(TestArgs),
+    /// Ask for host profiles (one host or a range) and print each as a JSON object.
+    Hosts(super::client_hosts::HostsArgs),
 }
 
 /// Options of `client test`.
@@ -217,6 +219,7 @@ pub(crate) fn run(a: ClientArgs) -> Result<()> {
     crate::init_logging("warn");
     match a.cmd {
         Some(ClientCmd::Test(t)) => test(t),
+        Some(ClientCmd::Hosts(h)) => super::client_hosts::run(h),
         None => stream(a.conn, a.run),
     }
 }

@@ -7,6 +7,7 @@ use clap::ValueEnum;
 pub(crate) mod bench;
 pub(crate) mod ca;
 pub(crate) mod client;
+pub(crate) mod client_hosts;
 pub(crate) mod decode;
 pub(crate) mod demo;
 pub(crate) mod sensor;
