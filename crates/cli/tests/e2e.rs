@@ -408,3 +408,40 @@ fn client_hosts_answers_from_the_network_map_and_survives_a_restart() {
     let again = hosts(&env, &all_v4);
     assert_eq!(lines(&again), v4);
 }
+
+#[test]
+fn serve_takes_its_options_from_a_config_file_and_stops_cleanly_on_sigterm() {
+    let env = Env::new(50);
+    let pki = env.path("pki");
+    let data = env.path("data");
+    let config = env.path("serve.toml");
+    // A bad key is refused with the file named.
+    std::fs::write(&config, "max-clientz = 3\n").unwrap();
+    let out = run(&["serve", "--config", p(&config)]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("serve.toml") && err.contains("max-clientz"), "{err}");
+    // Every option from the file; a flag overrides the file's listen address.
+    let text = format!(
+        "data = {:?}\npki = {:?}\nlisten = [\"127.0.0.1:1\"]\nmax-clients = 3\nkeepalive = 1\nwindow = 4\nmax-hosts = 500\n",
+        p(&data),
+        p(&pki)
+    );
+    std::fs::write(&config, text).unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (mut server, addr) =
+        common::spawn_server_with(&["serve", "--config", p(&config), "--listen", "127.0.0.1:0"], &log);
+    assert_ne!(addr.port(), 1, "the flag wins over the file");
+    let out = Command::new(BIN)
+        .args(["client", "--server", &addr.to_string(), "--pkcs12", p(&env.path("client.pkcs12")), "--password", PW])
+        .args(["--start", "oldest", "--max-events", "5", "--state-dir", p(&env.path("state2"))])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // SIGTERM: a clean exit (status 0) after closing the sessions.
+    let status = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = server.wait().unwrap();
+    assert!(exit.success(), "serve exits 0 on SIGTERM: {exit:?}");
+    assert!(log.lock().unwrap().iter().any(|l| l.contains("shutdown requested")));
+}

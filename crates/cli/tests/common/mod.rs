@@ -154,10 +154,18 @@ pub fn spawn_server(
     extra: &[&str],
     log: &Arc<Mutex<Vec<String>>>,
 ) -> (Child, SocketAddr) {
+    let args =
+        [&["serve", "--data", p(data), "--pki", p(pki), "--listen", listen, "--keepalive", "1"][..], extra].concat();
+    spawn_server_with(&args, log)
+}
+
+/// Start the binary with `args` (a `serve` command line), logging into `log`; returns the child
+/// and the address it listens on.
+pub fn spawn_server_with(args: &[&str], log: &Arc<Mutex<Vec<String>>>) -> (Child, SocketAddr) {
+    let listen = args.iter().skip_while(|a| **a != "--listen").nth(1).copied().unwrap_or("?");
     for _ in 0..50 {
         let mut server = Command::new(BIN)
-            .args(["serve", "--data", p(data), "--pki", p(pki), "--listen", listen, "--keepalive", "1"])
-            .args(extra)
+            .args(args)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
