@@ -10,11 +10,6 @@ mod cmd;
 mod lab;
 mod signals;
 
-/// mimalloc returns freed memory to the system soon after sessions end (glibc's allocator keeps
-/// it in per-thread arenas), so a service's footprint follows its load.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "estreamer",
@@ -64,7 +59,11 @@ pub(crate) fn init_logging(default: &str) {
 
 /// The multi-threaded runtime every networked subcommand runs on.
 pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    // Store reads run on blocking threads. A few long-lived ones rather than one per session:
+    // every thread that allocates gets its own allocator arena, which keeps what it held after
+    // sessions end (with one thread per session, three rounds of 100 clients left ≈ 190 MB
+    // behind; with eight, ≈ 40 MB, the same after every round).
+    Ok(tokio::runtime::Builder::new_multi_thread().max_blocking_threads(8).enable_all().build()?)
 }
 
 fn main() -> ExitCode {

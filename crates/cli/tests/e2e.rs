@@ -445,3 +445,94 @@ fn serve_takes_its_options_from_a_config_file_and_stops_cleanly_on_sigterm() {
     assert!(exit.success(), "serve exits 0 on SIGTERM: {exit:?}");
     assert!(log.lock().unwrap().iter().any(|l| l.contains("shutdown requested")));
 }
+
+/// Resident memory (KiB) and open descriptors of a process.
+fn usage(pid: u32) -> (u64, usize) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let rss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    (rss, std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count())
+}
+
+/// Wait (bounded) until the process holds at most `fds` descriptors; returns its usage then.
+fn settle(pid: u32, fds: usize) -> (u64, usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while usage(pid).1 > fds && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    usage(pid)
+}
+
+/// One round of `n` eNcore-style clients at once, each reading the whole backlog; returns the
+/// service's (RSS, fds) while they were all connected.
+async fn round(addr: std::net::SocketAddr, p12: &[u8], n: usize, events: usize, pid: u32) -> (u64, usize) {
+    use estreamer_test_support::net::{encore_subscribe, read_message, tls_connect};
+    use estreamer_wire::message::{Message, NULL_MESSAGE};
+    use tokio::io::AsyncWriteExt;
+    let id = estreamer_pki::load_pkcs12(p12, PW).unwrap();
+    let connected = std::sync::Arc::new(tokio::sync::Barrier::new(n + 1));
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let (connected, id) = (connected.clone(), id.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut c = tls_connect(addr, &id).await.unwrap();
+            encore_subscribe(&mut c, 0).await;
+            connected.wait().await;
+            let mut got = 0;
+            while got < events {
+                let m = read_message(&mut c).await.expect("stream ended early");
+                c.write_all(&NULL_MESSAGE).await.unwrap();
+                if let Message::Bundle(b) = m {
+                    got +=
+                        b.items.iter().filter(|i| !estreamer_wire::schema::catalog::is_metadata(i.record_type)).count();
+                }
+            }
+        }));
+    }
+    connected.wait().await;
+    let during = usage(pid);
+    for t in tasks {
+        t.await.unwrap();
+    }
+    during
+}
+
+#[test]
+fn the_service_gives_memory_back_and_leaks_no_descriptors_under_load() {
+    let env = Env::new(3000);
+    // A second service on the same store, with room for the rounds' 100 clients.
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (mut server, addr) =
+        common::spawn_server(&env.path("pki"), &env.path("data"), "127.0.0.1:0", &["--max-clients", "128"], &log);
+    let pid = server.id();
+    let p12 = std::fs::read(env.path("client.pkcs12")).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let before = usage(pid);
+    let mut report = vec![format!("service before: RSS {} KiB, {} fds", before.0, before.1)];
+    let mut after = before;
+    for r in 1..=3 {
+        let during = rt.block_on(round(addr, &p12, 100, env.count, pid));
+        assert!(during.1 >= before.1 + 100, "all 100 sessions were open at once");
+        // The sessions end as the clients go.
+        after = settle(pid, before.1 + 4);
+        report.push(format!(
+            "round {r}: 100 clients, RSS {} KiB / {} fds while connected; after: RSS {} KiB / {} fds",
+            during.0, during.1, after.0, after.1
+        ));
+    }
+    rt.block_on(async {
+        for _ in 0..1000 {
+            drop(estreamer_test_support::net::tcp_from(addr, None).await.unwrap());
+        }
+    });
+    let flood = settle(pid, before.1 + 4);
+    let _ = server.kill();
+    let _ = server.wait();
+    report.push(format!("after 1000 connect/disconnect: RSS {} KiB, {} fds", flood.0, flood.1));
+    println!("{}", report.join("\n"));
+    assert!(flood.1 <= before.1 + 4, "no descriptor leak: {report:#?}");
+    assert!(after.0 < before.0 + 64 * 1024, "memory is given back after the rounds: {report:#?}");
+}
