@@ -7,6 +7,13 @@
 //! records (`push_record`), host profiles (`answer_hosts`), store failures (`store_failed`)
 //! and time; the session decides everything else.
 
+mod hosts;
+mod records;
+
+pub use hosts::{HostBlocks, HostQuery};
+pub use records::convert;
+use records::OpenBundle;
+
 use std::collections::{HashMap, VecDeque};
 
 use super::rx::RxBuffer;
@@ -120,46 +127,6 @@ pub struct FeedPlan {
     pub records: bool,
 }
 
-/// A validated host query the driver must look up in the network map.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostQuery {
-    /// First address (IPv4 as IPv4-mapped IPv6).
-    pub start: [u8; 16],
-    /// Last address, inclusive (equal to `start` for a single host).
-    pub end: [u8; 16],
-    /// Single host (data types 4 and 6) or range (5 and 7).
-    pub single: bool,
-    /// The request's data type.
-    pub data_type: u32,
-    /// Fill host notes (request flag 0x1).
-    pub notes: bool,
-    /// Fill service banners (request flag 0x2).
-    pub banners: bool,
-}
-
-/// A host as the network map knows it, able to write the profile blocks a query asks for.
-pub trait HostBlocks {
-    /// The host's address (IPv4 as IPv4-mapped IPv6): the map's key and the order of answers.
-    fn address(&self) -> [u8; 16];
-    /// The 4.9 full host profile, block 92 (data types 4/5); `None` when the host cannot be
-    /// written in it (block 92 holds an IPv4 address only).
-    fn to_block92(&self, notes: bool, banners: bool) -> Option<Vec<u8>>;
-    /// The 5.x host profile served for data types 6/7 (S1 139, see `docs/protocol.md`).
-    fn to_block139(&self, banners: bool) -> Vec<u8>;
-}
-
-impl<T: HostBlocks + ?Sized> HostBlocks for Box<T> {
-    fn address(&self) -> [u8; 16] {
-        (**self).address()
-    }
-    fn to_block92(&self, notes: bool, banners: bool) -> Option<Vec<u8>> {
-        (**self).to_block92(notes, banners)
-    }
-    fn to_block139(&self, banners: bool) -> Vec<u8> {
-        (**self).to_block139(banners)
-    }
-}
-
 /// Why a session ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CloseReason {
@@ -197,31 +164,6 @@ pub enum ServerEvent {
     HostQuery(HostQuery),
     /// The session is over: write what `poll_transmit` still returns, then close.
     Closed(CloseReason),
-}
-
-/// One bundle being filled: the message header and bundle words are reserved at the front
-/// and written when it closes, so items are encoded once, in place.
-#[derive(Debug)]
-struct OpenBundle {
-    bytes: Vec<u8>,
-    records: usize,
-    since: Millis,
-}
-
-const BUNDLE_PREFIX: usize = HEADER_LEN + 8;
-
-impl OpenBundle {
-    fn new() -> Self {
-        OpenBundle { bytes: vec![0; BUNDLE_PREFIX], records: 0, since: 0 }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.records == 0
-    }
-
-    fn is_full(&self, cfg: &ServerConfig) -> bool {
-        self.bytes.len() - HEADER_LEN >= cfg.bundle_max_bytes || self.records >= cfg.bundle_max_records
-    }
 }
 
 #[derive(Debug)]
@@ -428,93 +370,6 @@ impl ServerSession {
         }));
     }
 
-    fn on_host_request(&mut self, h: HostRequest, now: Millis) {
-        if matches!(self.state, State::AwaitRequest { .. }) {
-            return self.close_with_error(
-                error_codes::UNEXPECTED,
-                "Host Request before the Event Stream Request; send an Event Stream Request first",
-                now,
-            );
-        }
-        let single = match h.data_type {
-            4 | 6 => true,
-            5 | 7 => false,
-            n => {
-                let text = format!("host data type {n} is not served; ask for 4/5 (4.9 profile) or 6/7 (5.x profile)");
-                return self.close_with_error(error_codes::HOST_DATA_TYPE, &text, now);
-            }
-        };
-        if !single && h.end < h.start {
-            let text = format!("host range {} - {} ends before it starts", ip_text(&h.start), ip_text(&h.end));
-            return self.close_with_error(error_codes::HOST_RANGE, &text, now);
-        }
-        if self.hosts.len() >= self.cfg.max_host_queries {
-            return self.close_with_error(error_codes::BUSY, "too many host requests waiting for an answer", now);
-        }
-        self.hosts.push_back(HostQuery {
-            start: h.start,
-            end: if single { h.start } else { h.end },
-            single,
-            data_type: h.data_type,
-            notes: h.flags & 1 != 0,
-            banners: h.flags & 2 != 0,
-        });
-        self.next_host_query();
-    }
-
-    fn next_host_query(&mut self) {
-        if !self.host_active {
-            if let Some(q) = self.hosts.front() {
-                self.host_active = true;
-                self.events.push_back(ServerEvent::HostQuery(q.clone()));
-            }
-        }
-    }
-
-    /// Whether the driver may hand over (more) hosts for the current query now.
-    pub fn wants_host_data(&self) -> bool {
-        self.host_active && !self.is_closed() && self.tx_bytes < self.cfg.max_queued_bytes
-    }
-
-    /// Answer the current host query with `hosts` (in address order); `complete` when the
-    /// driver has handed over every host of the query. A single-host query takes one call
-    /// with zero or one host.
-    pub fn answer_hosts<H: HostBlocks>(&mut self, hosts: &[H], complete: bool, now: Millis) {
-        let Some(q) = self.hosts.front().cloned() else { return };
-        if !self.host_active || self.is_closed() {
-            return;
-        }
-        let block =
-            |h: &H| if q.data_type <= 5 { h.to_block92(q.notes, q.banners) } else { Some(h.to_block139(q.banners)) };
-        if q.single {
-            let Some(host) = hosts.first() else {
-                let text = format!("no host {} in the network map", ip_text(&q.start));
-                return self.close_with_error(error_codes::HOST_NOT_FOUND, &text, now);
-            };
-            let Some(b) = block(host) else {
-                let text = format!(
-                    "host {} cannot be written in block 92 (IPv4 only); ask for data type 6",
-                    ip_text(&q.start)
-                );
-                return self.close_with_error(error_codes::HOST_NOT_REPRESENTABLE, &text, now);
-            };
-            self.queue_raw(host_message(MessageType::SingleHostData, &b), now);
-        } else {
-            for b in hosts.iter().filter_map(block) {
-                self.queue_raw(host_message(MessageType::MultipleHostData, &b), now);
-            }
-            if !complete {
-                return;
-            }
-            // The end of a range answer: a header-only type 7, which the Perl SDK stops on
-            // (HOSTS.md §3.4).
-            self.queue_raw(host_message(MessageType::MultipleHostData, &[]), now);
-        }
-        self.hosts.pop_front();
-        self.host_active = false;
-        self.next_host_query();
-    }
-
     /// The driver could not read the store: end the session with an Error.
     pub fn store_failed(&mut self, reason: &str, now: Millis) {
         self.close_with_error(error_codes::STORE, &format!("server store error: {reason}"), now);
@@ -550,102 +405,6 @@ impl ServerSession {
         self.tx.push_back(bytes);
         self.last_sent = now;
         self.answer_due = None;
-    }
-
-    /// Whether the session can take more records now.
-    pub fn wants_records(&self) -> bool {
-        let State::Streaming(s) = &self.state else { return false };
-        if self.tx_bytes >= self.cfg.max_queued_bytes {
-            return false;
-        }
-        !s.extended || s.unacked < self.cfg.window || !s.bundle.is_full(&self.cfg)
-    }
-
-    /// Offer one record. Converts the block version when the client asked for another one;
-    /// skips log metadata the snapshot already sent (same entry identity, not newer).
-    pub fn push_record(&mut self, rec: OutRecord<'_>, now: Millis) -> Push {
-        if !self.wants_records() {
-            return Push::Full;
-        }
-        let State::Streaming(s) = &mut self.state else { return Push::Full };
-        if !s.sub.wants_record(rec.record_type) {
-            self.filtered += 1;
-            return Push::Filtered;
-        }
-        if identity_fields(rec.record_type).is_some() {
-            match rec.origin {
-                Origin::Snapshot => {
-                    if let Some(id) = metadata_identity(rec.record_type, rec.body) {
-                        s.snapshot.insert((rec.record_type, id), rec.seq);
-                    }
-                }
-                Origin::Log if !s.snapshot.is_empty() && is_metadata(rec.record_type) => {
-                    let sent = metadata_identity(rec.record_type, rec.body)
-                        .and_then(|id| s.snapshot.get(&(rec.record_type, id)).copied());
-                    if sent.is_some_and(|seq| seq >= rec.seq) {
-                        self.deduplicated += 1;
-                        return Push::Filtered;
-                    }
-                }
-                Origin::Log => {}
-            }
-        }
-        let target = s.sub.target_block(rec.record_type);
-        let converted;
-        let body = match target {
-            Some(t) => {
-                converted = convert(rec, t);
-                converted.as_deref().unwrap_or(rec.body)
-            }
-            None => rec.body,
-        };
-        let archive = s.sub.archive_header().then_some(rec.archive_ts);
-        self.sent_records += 1;
-        if s.extended {
-            if s.bundle.is_empty() {
-                s.bundle.since = now;
-            }
-            write_item(&mut s.bundle.bytes, rec.record_type, archive, body);
-            s.bundle.records += 1;
-            if s.bundle.is_full(&self.cfg) {
-                self.flush(now);
-            }
-        } else {
-            let mut m = Vec::with_capacity(HEADER_LEN + 16 + body.len());
-            m.extend_from_slice(&[0, 1, 0, 4, 0, 0, 0, 0]);
-            write_record(&mut m, rec.record_type, archive, body);
-            let len = (m.len() - HEADER_LEN) as u32;
-            m[4..8].copy_from_slice(&len.to_be_bytes());
-            self.queue_raw(m, now);
-        }
-        Push::Queued
-    }
-
-    /// Close the open bundle now if the window allows (the driver calls this when the store
-    /// has nothing more for the moment).
-    pub fn flush(&mut self, now: Millis) {
-        let window = self.cfg.window;
-        let conn = self.cfg.connection_id;
-        let State::Streaming(s) = &mut self.state else { return };
-        if s.bundle.is_empty() {
-            return;
-        }
-        if s.unacked >= window {
-            s.stalled_since.get_or_insert(now);
-            return;
-        }
-        s.sequence = s.sequence.wrapping_add(1);
-        s.unacked += 1;
-        if s.unacked >= window {
-            s.stalled_since = Some(now);
-        }
-        let mut bytes = std::mem::replace(&mut s.bundle, OpenBundle::new()).bytes;
-        let len = (bytes.len() - HEADER_LEN) as u32;
-        bytes[..HEADER_LEN].copy_from_slice(&[0, 1, 0x0F, 0xA2, 0, 0, 0, 0]);
-        bytes[4..8].copy_from_slice(&len.to_be_bytes());
-        bytes[8..12].copy_from_slice(&conn.to_be_bytes());
-        bytes[12..16].copy_from_slice(&s.sequence.to_be_bytes());
-        self.queue_raw(bytes, now);
     }
 
     /// Deadlines, keepalives, bundle linger and the idle limit.
@@ -724,48 +483,4 @@ impl ServerSession {
     pub fn poll_event(&mut self) -> Option<ServerEvent> {
         self.events.pop_front()
     }
-}
-
-fn write_record(out: &mut Vec<u8>, record_type: u32, archive: Option<u32>, body: &[u8]) {
-    out.extend_from_slice(&record_type.to_be_bytes());
-    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    if let Some(ts) = archive {
-        out.extend_from_slice(&ts.to_be_bytes());
-        out.extend_from_slice(&[0; 4]);
-    }
-    out.extend_from_slice(body);
-}
-
-fn write_item(out: &mut Vec<u8>, record_type: u32, archive: Option<u32>, body: &[u8]) {
-    let len = body.len() + if archive.is_some() { 16 } else { 8 };
-    out.extend_from_slice(&4u32.to_be_bytes());
-    out.extend_from_slice(&(len as u32).to_be_bytes());
-    write_record(out, record_type, archive, body);
-}
-
-fn host_message(t: MessageType, block: &[u8]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(HEADER_LEN + block.len());
-    m.extend_from_slice(&[0, 1]);
-    m.extend_from_slice(&t.code().to_be_bytes());
-    m.extend_from_slice(&(block.len() as u32).to_be_bytes());
-    m.extend_from_slice(block);
-    m
-}
-
-fn ip_text(a: &[u8; 16]) -> String {
-    crate::value::ipv6_text(a)
-}
-
-/// Re-encode a stored record in another block version by field name (missing fields zero or
-/// empty, extra fields dropped). `None` when the stored bytes already are that version, or when
-/// re-encoding fails (then the stored bytes go out as they are).
-pub fn convert(rec: OutRecord<'_>, target: &'static BlockDef) -> Option<Vec<u8>> {
-    let table = versions(rec.record_type)?;
-    // A cheap look at the stored block's type word before any decoding.
-    if table.block_of(rec.body) == Some(target.number) {
-        return None;
-    }
-    let head = RecordHead { record_type: rec.record_type, archive_ts: rec.archive_ts, checksum: 0 };
-    let d = decode_record(head, rec.body);
-    encode_record_body(rec.record_type, &d.value, Some(target)).ok()
 }
