@@ -151,6 +151,7 @@ impl ServeArgs {
             identity: IdentityPolicy {
                 skip_host_check: self.skip_host_check || file.skip_host_check.unwrap_or(false),
                 required_subject: self.require_subject.or(file.require_subject),
+                ..IdentityPolicy::default()
             },
             ..ServerOptions::default()
         };
