@@ -478,7 +478,8 @@ fn write_to_store_and_read_back() {
     let table = reader.metadata().unwrap();
     assert_eq!(table.len(), meta.len());
     for r in &meta {
-        let key = r.meta_key.as_deref().unwrap();
+        // Through the ingest API the table is keyed by the catalog identity of the record.
+        let key = estreamer_wire::schema::catalog::metadata_identity(r.record_type, &r.body).unwrap();
         assert!(
             table.iter().any(|e| e.record_type == r.record_type && e.key == key && e.body == r.body),
             "metadata table entry for type {}",
