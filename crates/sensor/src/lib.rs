@@ -66,6 +66,7 @@ mod encode;
 mod events;
 mod packet;
 mod producer;
+pub mod replay;
 mod rng;
 mod world;
 
@@ -113,6 +114,19 @@ pub enum SensorError {
         #[from]
         #[source]
         IngestError,
+    ),
+    /// A capture could not be read for replay.
+    #[error("replay: {what}")]
+    Replay {
+        /// What and where.
+        what: String,
+    },
+    /// A JSON line could not be ingested (its batch was not stored).
+    #[error("JSON input: {0}")]
+    JsonLine(
+        #[from]
+        #[source]
+        replay::JsonLineError,
     ),
     /// The store refused a write.
     #[error("store: {what}: {source}")]

@@ -54,8 +54,10 @@ pub mod codes {
     pub const GAP: u16 = 5;
     /// The store failed; the batch may be sent again on a new connection.
     pub const STORE: u16 = 6;
-    /// The service is shutting down; reconnect later.
+    /// The service is shutting down, or takes no more producers now; reconnect later.
     pub const SHUTDOWN: u16 = 7;
+    /// The certificate may not feed events (not a sensor certificate, or not for this host).
+    pub const FORBIDDEN: u16 = 8;
 }
 
 /// One frame.

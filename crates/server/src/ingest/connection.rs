@@ -42,10 +42,23 @@ pub(crate) async fn run(shared: Arc<Shared>, accepted: Accepted, id: u64, stop: 
             };
             let policy = opts.identity.clone();
             let check = tokio::task::spawn_blocking(move || estreamer_pki::check_peer(&policy, peer.ip(), &cert));
-            match timeout(opts.handshake_timeout, check).await {
-                Ok(Ok(Ok(()))) => {}
-                Ok(Ok(Err(e))) => return warn!(%peer, error = %e, "ingest connection refused: identity check failed"),
-                _ => return info!(%peer, "ingest connection refused: identity check did not finish"),
+            let refusal = match timeout(opts.handshake_timeout, check).await {
+                Ok(Ok(Ok(()))) => None,
+                Ok(Ok(Err(e))) => Some(e.to_string()),
+                _ => Some("the identity check did not finish".to_owned()),
+            };
+            if let Some(why) = refusal {
+                // Unlike the event port (where the guide says to close silently), a producer is
+                // told why, so that it stops instead of retrying.
+                let mut tls = tls;
+                let mut s = ServiceSession::new();
+                s.refuse(codes::FORBIDDEN, 0, &format!("identity check failed: {why}"));
+                let _ = timeout(opts.write_timeout, async {
+                    tls.write_all(&s.take_output()).await?;
+                    tls.shutdown().await
+                })
+                .await;
+                return warn!(%peer, error = %why, "ingest connection refused: identity check failed");
             }
             drop(pending);
             drive(&shared, tls, &peer.to_string(), id, stop).await;
