@@ -86,10 +86,28 @@ pub struct StoredBatch {
     pub intact: bool,
 }
 
-/// Every producer batch in the log at `dir`, in log order, each checked against the records
-/// before its watermark (a batch is written contiguously, its watermark last). Reads through a
-/// [`StoreReader`], so it runs beside a service writing the store.
+/// What [`audit_batches`] found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchAudit {
+    /// Every producer batch, in log order.
+    pub batches: Vec<StoredBatch>,
+    /// Records in the log that are not watermarks.
+    pub records: u64,
+    /// Of those, records that belong to no intact producer batch (anonymous writes, or a
+    /// batch damaged since).
+    pub loose_records: u64,
+}
+
+/// Every producer batch in the log at `dir`: see [`audit_batches`].
 pub fn stored_batches(dir: &Path) -> Result<Vec<StoredBatch>, IngestError> {
+    Ok(audit_batches(dir)?.batches)
+}
+
+/// Every producer batch in the log at `dir`, in log order, each checked against the records
+/// before its watermark (a batch is written contiguously, its watermark last), and how many
+/// records lie outside them. Reads through a [`StoreReader`], so it runs beside a service
+/// writing the store.
+pub fn audit_batches(dir: &Path) -> Result<BatchAudit, IngestError> {
     let reader = StoreReader::open(dir)?;
     let mut cursor = match reader.cursor_from_seq(1) {
         Ok(c) => c,
@@ -97,11 +115,13 @@ pub fn stored_batches(dir: &Path) -> Result<Vec<StoredBatch>, IngestError> {
         Err(e) => return Err(e.into()),
     };
     let mut out = Vec::new();
+    let (mut records, mut covered) = (0u64, 0u64);
     // Records since the previous watermark (only the last `records` of them matter, and a
     // batch holds at most MAX_BATCH_RECORDS).
     let mut since: VecDeque<StoredRecord> = VecDeque::new();
     while let Some(rec) = cursor.next()? {
         if rec.record_type != WATERMARK_RECORD_TYPE {
+            records += 1;
             if since.len() == MAX_BATCH_RECORDS {
                 since.pop_front();
             }
@@ -119,10 +139,13 @@ pub fn stored_batches(dir: &Path) -> Result<Vec<StoredBatch>, IngestError> {
             let batch = since.range(since.len() - n..);
             contiguous && batch_crc(batch.map(|r| (r.record_type, r.body.as_slice()))) == w.crc
         };
+        if intact {
+            covered += n as u64;
+        }
         out.push(StoredBatch { watermark: w, seq: rec.seq, intact });
         since.clear();
     }
-    Ok(out)
+    Ok(BatchAudit { batches: out, records, loose_records: records - covered })
 }
 
 #[cfg(test)]

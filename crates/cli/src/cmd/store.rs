@@ -42,7 +42,8 @@ enum StoreCmd {
         retain_bytes: Option<u64>,
     },
     /// Every producer batch in the log (from its watermark), checked against the records before
-    /// it: one line per batch, `batch producer=P batch=N records=R crc=X seq=S intact|DAMAGED`.
+    /// it: one line per batch, `batch producer=P batch=N records=R crc=X seq=S intact|DAMAGED`,
+    /// then `total batches=B records=R loose-records=L` (records outside any intact batch).
     Batches {
         /// Store directory.
         #[arg(long)]
@@ -78,7 +79,8 @@ pub(crate) fn run(args: StoreArgs) -> Result<()> {
             print!("{}", estreamer_store::compact(&data, &r)?);
         }
         StoreCmd::Batches { data } => {
-            for b in estreamer_ingest::watermark::stored_batches(&data)? {
+            let audit = estreamer_ingest::watermark::audit_batches(&data)?;
+            for b in &audit.batches {
                 let w = &b.watermark;
                 println!(
                     "batch producer={} batch={} records={} crc={:08x} seq={} {}",
@@ -90,6 +92,12 @@ pub(crate) fn run(args: StoreArgs) -> Result<()> {
                     if b.intact { "intact" } else { "DAMAGED" }
                 );
             }
+            println!(
+                "total batches={} records={} loose-records={}",
+                audit.batches.len(),
+                audit.records,
+                audit.loose_records
+            );
         }
     }
     Ok(())
