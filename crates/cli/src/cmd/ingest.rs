@@ -75,7 +75,7 @@ pub(crate) fn run(args: IngestArgs) -> Result<()> {
                     std::fs::File::open(&args.file).with_context(|| format!("opening {name}"))?,
                 ))
             };
-            replay_json(&mut input, sink.as_mut(), args.batch_lines).with_context(|| format!("{name}"))?
+            replay_json(&mut input, sink.as_mut(), args.batch_lines).with_context(|| name.clone())?
         }
     };
     let secs = t.elapsed().as_secs_f64().max(1e-9);

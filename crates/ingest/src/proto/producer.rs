@@ -115,7 +115,7 @@ mod tests {
     fn producer_and_service_talk_one_byte_at_a_time() {
         let mut p = ProducerSession::new("sensor-1");
         let mut s = ServiceSession::new();
-        let pump = |from: Vec<u8>, into: &mut dyn FnMut(&[u8])| from.chunks(1).for_each(|b| into(b));
+        let pump = |from: Vec<u8>, into: &mut dyn FnMut(&[u8])| from.chunks(1).for_each(&mut *into);
         pump(p.take_output(), &mut |b| s.receive(b));
         assert_eq!(s.poll().unwrap(), Some(ServiceEvent::Hello { producer: "sensor-1".into() }));
         assert_eq!(s.poll().unwrap(), None, "nothing more until the welcome");
