@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use estreamer_store::StoreReader;
 use estreamer_wire::capture;
-use estreamer_wire::message::{EventData, Message};
+use estreamer_wire::message::Message;
 use serde_json::Value as J;
 
 const BIN: &str = env!("CARGO_BIN_EXE_estreamer");
@@ -115,6 +115,7 @@ impl Lab {
     fn client(&self, extra: &[&str]) -> Command {
         let mut c = Command::new(BIN);
         c.args(["client", "--server", &self.events, "--pkcs12", p(&self.path("client.pkcs12")), "--password", PW])
+            .args(["--state-dir", p(&self.path("client-state"))])
             .args(extra)
             .stdin(Stdio::null());
         c
@@ -149,7 +150,7 @@ fn store_records(dir: &Path) -> Vec<(u32, Vec<u8>)> {
 }
 
 fn is_event(r: &J) -> bool {
-    [2, 9, 10, 11, 12, 13, 14, 19, 71, 95, 110, 112, 125, 400, 500, 502].contains(&r["recordType"].as_u64().unwrap())
+    !estreamer_wire::schema::catalog::is_metadata(r["recordType"].as_u64().unwrap() as u32)
 }
 
 #[test]
@@ -179,7 +180,8 @@ fn two_sensors_feed_a_running_service_while_a_client_tails_it() {
     for out in [&tls, &local] {
         assert!(out.status.success(), "{}", stderr(out));
         // The achieved rate, for the record (the pacing itself is proven on an injected clock).
-        eprintln!("{}", stderr(out).lines().last().unwrap_or_default().split(": ").next().unwrap_or_default());
+        let line = stderr(out).lines().last().unwrap_or_default().to_owned();
+        eprintln!("{}", line.split("; ").next().unwrap_or_default());
     }
     let out = tail.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -256,22 +258,25 @@ fn record_replay_and_record_again_gives_the_same_records_and_json_round_trips() 
         recs
     };
     let first = record(&lab);
+    std::fs::remove_dir_all(lab.path("client-state")).unwrap();
     std::fs::write(lab.path("first.jsonl"), first.iter().map(|r| format!("{r}\n")).collect::<String>()).unwrap();
 
-    // A capture of the store's records (what `client --format raw` records: whole messages with
-    // their receive times), replayed into a fresh service at 1000× speed.
-    let mut cap = capture::file_header().to_vec();
-    for (i, (rt, body)) in store_records(&lab.path("a")).into_iter().enumerate() {
-        let msg = Message::EventData(EventData { record_type: rt, archive: Some((1_750_000_000, 0)), body });
-        capture::write_entry(&mut cap, 1_750_000_000_000_000 + i as u64 * 1000, &msg.to_bytes().unwrap());
-    }
-    std::fs::write(lab.path("a.cap"), &cap).unwrap();
+    // The client's raw format: every message exactly as received, with its receive time.
+    let cap = lab.path("a.cap");
+    let out = lab
+        .client(&["--start", "oldest", "--max-events", &n.to_string(), "--idle-exit", "30", "--format", "raw"])
+        .args(["--output", p(&cap)])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::read(&cap).unwrap().starts_with(&capture::MAGIC), "a capture file");
     drop(lab.server.take().map(|mut s| s.kill().and_then(|()| s.wait())));
     lab.serve("b");
     let mut args = lab.sensor_args();
     args.extend(["--format", "raw", p(&lab.path("a.cap")), "--pace", "x1000"].map(str::to_owned));
     let out = Command::new(BIN).arg("ingest").args(&args).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::remove_dir_all(lab.path("client-state")).unwrap();
     let second = record(&lab);
     assert_eq!(first.len(), second.len());
     assert!(first == second, "recorded again after a replay: the same records apart from archival time");
@@ -364,6 +369,7 @@ fn each_port_refuses_the_other_role() {
     assert!(t.elapsed() < Duration::from_secs(50), "refused at once, not retried");
     let out = Command::new(BIN)
         .args(["client", "--server", &lab.events, "--pkcs12", p(&lab.path("sensor.pkcs12")), "--password", PW])
+        .args(["--state-dir", p(&lab.path("client-state"))])
         .args(["--start", "oldest", "--max-events", "1", "--idle-exit", "5"])
         .output()
         .unwrap();

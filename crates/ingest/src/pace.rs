@@ -58,9 +58,11 @@ impl Clock for ManualClock {
     }
 }
 
-/// A token bucket: `rate` tokens per second, at most `capacity` saved up. Taking more tokens
-/// than there are runs into debt, and the caller waits until the debt is repaid, so batches of
-/// any size come out at the rate on average and at most `capacity` early.
+/// A token bucket: `rate` tokens per second, at most `capacity` (or the batch being taken, if
+/// larger) saved up. Taking more tokens than there are runs into debt, and the caller waits
+/// until the debt is repaid, so batches of any size come out at the rate on average, at most
+/// one batch or `capacity` early. Saving up to one batch means time spent between batches
+/// (generating the next one) is not lost.
 #[derive(Debug, Clone)]
 pub struct TokenBucket {
     rate: f64,
@@ -83,7 +85,7 @@ impl TokenBucket {
     pub fn take(&mut self, n: u64, now: Duration) -> Duration {
         if now > self.last {
             let earned = (now - self.last).as_secs_f64() * self.rate;
-            self.tokens = (self.tokens + earned).min(self.capacity);
+            self.tokens = (self.tokens + earned).min(self.capacity.max(n as f64));
             self.last = now;
         }
         self.tokens -= n as f64;
@@ -150,6 +152,17 @@ mod tests {
         }
         // 1000 events at 100/s with one token saved at the start: the last batch goes at 9.99 s.
         assert!(close(clock.now(), Duration::from_millis(9990)), "{:?}", clock.now());
+    }
+
+    #[test]
+    fn time_spent_between_batches_does_not_lower_the_rate() {
+        let clock = ManualClock::default();
+        let mut b = TokenBucket::new(400.0, 1.0, clock.now());
+        for _ in 0..20 {
+            clock.advance(Duration::from_millis(10)); // generating the batch
+            b.pace(20, &clock);
+        }
+        assert!(close(clock.now(), Duration::from_secs_f64(399.0 / 400.0)), "{:?}", clock.now());
     }
 
     #[test]
