@@ -89,7 +89,7 @@ for round in $(seq "$N"); do
     check "$round"
 done
 # One last producer run finishes cleanly after all the kills: it resumes and every batch is acked.
-"$B" sensor --ingest "$ADDR" --pkcs12 "$W/sensor.pkcs12" --password pw --seed 7 --count 20000 --batch 40 \
+"$B" sensor --ingest "$ADDR" --pkcs12 "$W/sensor.pkcs12" --password pw --seed 7 --count 40000 --batch 40 \
     --ack-log "$W/acks.log" >"$W/sensor.log" 2>&1
 tail -1 "$W/sensor.log" | cut -c1-200
 check final
