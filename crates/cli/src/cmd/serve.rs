@@ -389,3 +389,40 @@ async fn compact_periodically(data: PathBuf, retention: Retention, stop: tokio_u
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ingest_and_retention_come_from_the_config_file_and_flags_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("serve.toml");
+        let text = "data = \"d\"\npki = \"p\"\ningest = [\"127.0.0.1:8303\", \"unix:/tmp/x.sock\"]\n\
+                    ingest-socket-mode = \"0600\"\nretain-days = 2\nretain-bytes = 1000\n";
+        std::fs::write(&f, text).unwrap();
+        let s = ServeArgs { config: Some(f.clone()), ..ServeArgs::default() }.resolve().unwrap();
+        let tcp = IngestAt::Tcp("127.0.0.1:8303".parse().unwrap());
+        assert_eq!(s.ingest, vec![tcp, IngestAt::Unix("/tmp/x.sock".into(), 0o600)]);
+        let two_days = Some(Duration::from_secs(2 * 86_400));
+        assert_eq!(s.retention, Some(Retention { max_bytes: Some(1000), max_age: two_days }));
+        let flags = ServeArgs {
+            config: Some(f),
+            ingest: vec!["unix:/tmp/y.sock".into()],
+            ingest_socket_mode: Some("0666".into()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(flags.resolve().unwrap().ingest, vec![IngestAt::Unix("/tmp/y.sock".into(), 0o666)]);
+        let bad = ServeArgs {
+            data: Some("d".into()),
+            pki: Some("p".into()),
+            ingest: vec!["nowhere".into()],
+            ..ServeArgs::default()
+        };
+        let Err(e) = bad.resolve() else { panic!("a bad --ingest was accepted") };
+        assert!(e.to_string().contains("expected ADDR:PORT or unix:PATH"), "{e}");
+        let none =
+            ServeArgs { data: Some("d".into()), pki: Some("p".into()), ..ServeArgs::default() }.resolve().unwrap();
+        assert!(none.ingest.is_empty() && none.retention.is_none());
+    }
+}
