@@ -19,8 +19,9 @@ W=$(mktemp -d -t estreamer-killtest-XXXXXX)
 SERVE=""
 SENSOR=""
 cleanup() {
-    [[ -n "$SENSOR" ]] && kill -9 "$SENSOR" 2>/dev/null || true
-    [[ -n "$SERVE" ]] && kill -9 "$SERVE" 2>/dev/null || true
+    # A clean stop at the end (SIGTERM: the service finishes and exits).
+    [[ -n "$SENSOR" ]] && kill "$SENSOR" 2>/dev/null || true
+    [[ -n "$SERVE" ]] && kill "$SERVE" 2>/dev/null || true
     wait 2>/dev/null || true
     if [[ -z "${KEEP:-}" ]]; then rm -rf "$W"; else echo "kept $W"; fi
 }
