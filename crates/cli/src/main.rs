@@ -31,8 +31,12 @@ struct Cli {
 enum Cmd {
     /// Internal CA: create it, register clients (PKCS#12), revoke them.
     Ca(cmd::ca::CaArgs),
-    /// Write synthetic events (and the metadata they reference) into a store.
+    /// Synthetic events (and the metadata they reference) into a running service or a store.
     Sensor(cmd::sensor::SensorArgs),
+    /// Replay a raw capture or JSON lines into a running service or a store.
+    Ingest(cmd::ingest::IngestArgs),
+    /// Store care: stats, verify, compact, batches.
+    Store(cmd::store::StoreArgs),
     /// Run the eStreamer service (events, metadata, host profiles) over TLS.
     Serve(cmd::serve::ServeArgs),
     /// Connect to a service and write decoded records; or query host profiles (`client hosts`).
@@ -70,6 +74,8 @@ fn main() -> ExitCode {
     let result = match Cli::parse().cmd {
         Cmd::Ca(a) => cmd::ca::run(a),
         Cmd::Sensor(a) => cmd::sensor::run(a),
+        Cmd::Ingest(a) => cmd::ingest::run(a),
+        Cmd::Store(a) => cmd::store::run(a),
         Cmd::Serve(a) => cmd::serve::run(a),
         Cmd::Client(a) => cmd::client::run(a),
         Cmd::Decode(a) => cmd::decode::run(a),

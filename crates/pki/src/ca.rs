@@ -17,8 +17,9 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::files::{read_certs, read_text, write_atomic};
-use crate::identity::normalize_ip;
+use crate::host::ClientHost;
 use crate::p12::build_pkcs12;
+use crate::role::{Role, SENSOR_ORGANIZATION, SENSOR_UNIT};
 use crate::PkiError;
 
 /// Common name of the CA certificate, as on a Firepower Management Center.
@@ -145,6 +146,9 @@ pub struct ClientRecord {
     /// Revocation time, RFC 3339 UTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
+    /// What the certificate may do (absent in registries from before roles: client).
+    #[serde(default)]
+    pub role: Role,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -291,6 +295,26 @@ pub fn issue_client(
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
 ) -> Result<IssuedClient, PkiError> {
+    issue_leaf(dir, host, password, not_before, not_after, Role::Client)
+}
+
+/// Registers a sensor: like [`add_client`], but the certificate carries the sensor role
+/// (subject `O=eStreamer sensor, OU=sensor, CN=host`), so it is accepted by the ingest
+/// endpoint and refused by the event port.
+pub fn add_sensor(dir: &Path, host: &str, password: Option<&str>) -> Result<IssuedClient, PkiError> {
+    let now = now();
+    issue_leaf(dir, host, password, now - BACKDATE, now + Duration::days(LEAF_VALIDITY_DAYS), Role::Sensor)
+}
+
+/// Issues a leaf certificate of `role` for `host` and records it in the registry.
+fn issue_leaf(
+    dir: &Path,
+    host: &str,
+    password: Option<&str>,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    role: Role,
+) -> Result<IssuedClient, PkiError> {
     let pki = PkiDir::new(dir);
     let (ca_der, issuer) = load_ca(&pki)?;
     let host = ClientHost::parse(host)?;
@@ -300,8 +324,14 @@ pub fn issue_client(
     let key = KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
         .map_err(|e| PkiError::generate(format!("RSA-2048 key for client {host_text}"), e))?;
     let mut params = CertificateParams::default();
-    params.distinguished_name =
-        dn(&[(DnType::OrganizationName, CLIENT_ORGANIZATION), (DnType::CommonName, &host_text)]);
+    params.distinguished_name = match role {
+        Role::Client => dn(&[(DnType::OrganizationName, CLIENT_ORGANIZATION), (DnType::CommonName, &host_text)]),
+        Role::Sensor => dn(&[
+            (DnType::OrganizationName, SENSOR_ORGANIZATION),
+            (DnType::OrganizationalUnitName, SENSOR_UNIT),
+            (DnType::CommonName, &host_text),
+        ]),
+    };
     params.subject_alt_names = vec![host.san()?];
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
@@ -330,9 +360,10 @@ pub fn issue_client(
         not_after: rfc3339(not_after),
         revoked: false,
         revoked_at: None,
+        role,
     });
     save_registry(&pki, &registry)?;
-    tracing::info!(host = %host_text, serial = %serial_hex, "issued eStreamer client certificate");
+    tracing::info!(host = %host_text, serial = %serial_hex, %role, "issued eStreamer certificate");
     Ok(IssuedClient { pkcs12, password, password_was_generated, serial_hex, host: host_text })
 }
 
@@ -377,64 +408,6 @@ pub fn list_clients(dir: &Path) -> Result<Vec<ClientRecord>, PkiError> {
     let pki = PkiDir::new(dir);
     pki.require(&[pki.ca_cert()])?;
     Ok(load_registry(&pki)?.clients)
-}
-
-/// A client host: an IP address or a DNS name.
-enum ClientHost {
-    Ip(IpAddr),
-    Dns(String),
-}
-
-impl ClientHost {
-    fn parse(host: &str) -> Result<Self, PkiError> {
-        let h = host.trim();
-        let bad = |reason: &str| PkiError::InvalidHost { host: host.into(), reason: reason.into() };
-        if h.is_empty() {
-            return Err(bad("empty"));
-        }
-        // Accept "[::1]" as people copy it from URLs.
-        let unbracketed = h.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(h);
-        if let Ok(ip) = unbracketed.parse::<IpAddr>() {
-            // Stored as IPv4 when IPv4-mapped, because the server compares peers that way.
-            return Ok(ClientHost::Ip(normalize_ip(ip)));
-        }
-        let name = h.strip_suffix('.').unwrap_or(h).to_ascii_lowercase();
-        if name.len() > 253 {
-            return Err(bad("DNS name longer than 253 characters"));
-        }
-        for label in name.split('.') {
-            if label.is_empty() || label.len() > 63 {
-                return Err(bad("not an IP address, and a DNS label is empty or over 63 characters"));
-            }
-            if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return Err(bad(
-                    "not an IP address, and a DNS name may only contain letters, digits, '-', '_' and '.'",
-                ));
-            }
-            if label.starts_with('-') || label.ends_with('-') {
-                return Err(bad("not an IP address, and a DNS label starts or ends with '-'"));
-            }
-        }
-        Ok(ClientHost::Dns(name))
-    }
-
-    fn san(&self) -> Result<SanType, PkiError> {
-        Ok(match self {
-            ClientHost::Ip(ip) => SanType::IpAddress(*ip),
-            ClientHost::Dns(name) => {
-                SanType::DnsName(name.clone().try_into().map_err(|e| PkiError::generate(format!("DNS SAN {name}"), e))?)
-            }
-        })
-    }
-}
-
-impl std::fmt::Display for ClientHost {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ClientHost::Ip(ip) => write!(f, "{ip}"),
-            ClientHost::Dns(name) => f.write_str(name),
-        }
-    }
 }
 
 fn server_sans(ips: &[IpAddr], names: &[String]) -> Result<Vec<SanType>, PkiError> {
@@ -606,17 +579,6 @@ fn rfc3339(t: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn host_parsing_normalises() {
-        assert_eq!(ClientHost::parse("10.1.2.3").unwrap().to_string(), "10.1.2.3");
-        assert_eq!(ClientHost::parse("::ffff:10.1.2.3").unwrap().to_string(), "10.1.2.3");
-        assert_eq!(ClientHost::parse("[2001:db8::1]").unwrap().to_string(), "2001:db8::1");
-        assert_eq!(ClientHost::parse("Siem.Example.COM.").unwrap().to_string(), "siem.example.com");
-        for bad in ["", "  ", "a b", "x..y", "-a.b", "h\u{e9}llo", "a/b"] {
-            assert!(ClientHost::parse(bad).is_err(), "{bad:?} accepted");
-        }
-    }
 
     #[test]
     fn serial_normalisation() {

@@ -146,6 +146,22 @@ pub enum PkiError {
         /// Required substring.
         required: String,
     },
+
+    /// The certificate's role is not the one this port admits: a client certificate on the
+    /// ingest endpoint, or a sensor certificate on the event port.
+    #[error(
+        "peer {peer}: certificate {subject:?} is a {role} certificate; this port admits {port_role} certificates only"
+    )]
+    RoleMismatch {
+        /// Peer address.
+        peer: IpAddr,
+        /// Subject DN of the certificate.
+        subject: String,
+        /// The certificate's role.
+        role: crate::Role,
+        /// The role the port admits.
+        port_role: crate::Role,
+    },
 }
 
 impl PkiError {

@@ -7,7 +7,7 @@ use rustls_pki_types::CertificateDer;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::PkiError;
+use crate::{PkiError, Role};
 
 /// What the server checks after a successful handshake.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,6 +17,9 @@ pub struct IdentityPolicy {
     /// When set, the certificate subject DN (e.g. `O=eStreamer client, CN=10.0.0.5`) must
     /// contain this substring.
     pub required_subject: Option<String>,
+    /// The role this port admits ([`Role::Client`] on the event port, [`Role::Sensor`] on the
+    /// ingest endpoint); a certificate of the other role is refused.
+    pub role: Role,
 }
 
 /// The identity claims of a client certificate, as used by [`check_peer`].
@@ -30,6 +33,8 @@ pub struct PeerIdentity {
     pub ip_sans: Vec<IpAddr>,
     /// DNS name SANs.
     pub dns_sans: Vec<String>,
+    /// The role the subject names (see [`Role::of_organizations`]).
+    pub role: Role,
 }
 
 impl PeerIdentity {
@@ -66,6 +71,7 @@ pub fn peer_identity(cert: &CertificateDer<'_>) -> Result<PeerIdentity, PkiError
     let (_, x509) = X509Certificate::from_der(cert).map_err(|e| bad(e.to_string()))?;
     let subject = x509.subject().to_string();
     let common_names = x509.subject().iter_common_name().filter_map(|cn| cn.as_str().ok().map(str::to_owned)).collect();
+    let role = Role::of_organizations(x509.subject().iter_organization().filter_map(|o| o.as_str().ok()));
     let mut ip_sans = Vec::new();
     let mut dns_sans = Vec::new();
     let san = x509.subject_alternative_name().map_err(|e| bad(format!("subjectAltName: {e}")))?;
@@ -82,7 +88,7 @@ pub fn peer_identity(cert: &CertificateDer<'_>) -> Result<PeerIdentity, PkiError
             }
         }
     }
-    Ok(PeerIdentity { subject, common_names, ip_sans, dns_sans })
+    Ok(PeerIdentity { subject, common_names, ip_sans, dns_sans, role })
 }
 
 fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
@@ -105,6 +111,9 @@ pub fn check_peer(policy: &IdentityPolicy, peer: IpAddr, cert: &CertificateDer<'
     let peer = normalize_ip(peer);
     if !policy.skip_host_check {
         check_host(&id, peer)?;
+    }
+    if id.role != policy.role {
+        return Err(PkiError::RoleMismatch { peer, subject: id.subject, role: id.role, port_role: policy.role });
     }
     if let Some(required) = &policy.required_subject {
         if !id.subject.contains(required.as_str()) {

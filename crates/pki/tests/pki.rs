@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::Command;
 
 use estreamer_pki::{
-    add_client, init_ca, list_clients, load_pem_identity, load_pkcs12, load_pkcs12_file, revoke_client, PkiDir,
-    PkiError, CA_COMMON_NAME,
+    add_client, add_sensor, check_peer, init_ca, list_clients, load_pem_identity, load_pkcs12, load_pkcs12_file,
+    peer_identity, revoke_client, IdentityPolicy, PkiDir, PkiError, Role, CA_COMMON_NAME,
 };
 use estreamer_test_support::pki::{self as testing, TEST_PASSWORD};
 use x509_parser::extensions::GeneralName;
@@ -467,4 +467,39 @@ fn fuzz_corpus_replays_without_panics() {
         }
     }
     assert!(n >= 2, "the corpus is there");
+}
+
+// Certificate roles: `add_sensor` issues sensor certificates, and each port's identity check
+// refuses the other role.
+
+const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+#[test]
+fn a_sensor_certificate_is_refused_by_the_event_port_and_a_client_one_by_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    init_ca(dir.path(), &[], &[]).unwrap();
+    let sensor = add_sensor(dir.path(), "127.0.0.1", Some("pw")).unwrap();
+    let client = add_client(dir.path(), "127.0.0.1", Some("pw")).unwrap();
+    let sensor_cert = load_pkcs12(&sensor.pkcs12, "pw").unwrap().cert_chain[0].clone();
+    let client_cert = load_pkcs12(&client.pkcs12, "pw").unwrap().cert_chain[0].clone();
+
+    let id = peer_identity(&sensor_cert).unwrap();
+    assert_eq!(id.role, Role::Sensor);
+    assert!(id.subject.contains("O=eStreamer sensor") && id.subject.contains("OU=sensor"), "{}", id.subject);
+    assert_eq!(peer_identity(&client_cert).unwrap().role, Role::Client);
+
+    let events = IdentityPolicy::default();
+    let ingest = IdentityPolicy { role: Role::Sensor, ..IdentityPolicy::default() };
+    check_peer(&events, LOCAL, &client_cert).unwrap();
+    check_peer(&ingest, LOCAL, &sensor_cert).unwrap();
+    let e = check_peer(&events, LOCAL, &sensor_cert).unwrap_err();
+    assert!(matches!(e, PkiError::RoleMismatch { role: Role::Sensor, port_role: Role::Client, .. }), "{e}");
+    assert!(e.to_string().contains("is a sensor certificate; this port admits client certificates only"), "{e}");
+    let e = check_peer(&ingest, LOCAL, &client_cert).unwrap_err();
+    assert!(matches!(e, PkiError::RoleMismatch { role: Role::Client, port_role: Role::Sensor, .. }), "{e}");
+    // The host check applies to sensors as well.
+    assert!(check_peer(&ingest, "192.0.2.1".parse().unwrap(), &sensor_cert).is_err());
+
+    let roles: Vec<Role> = list_clients(dir.path()).unwrap().iter().map(|c| c.role).collect();
+    assert_eq!(roles, [Role::Sensor, Role::Client], "the registry records each role");
 }

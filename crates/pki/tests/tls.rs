@@ -230,12 +230,17 @@ fn check_peer_host_and_subject_policy() {
     let err = check_peer(&strict, ip("10.0.0.9"), &local).unwrap_err();
     assert!(err.to_string().contains("localhost"), "{err}");
 
-    let skip = IdentityPolicy { skip_host_check: true, required_subject: None };
+    let skip = IdentityPolicy { skip_host_check: true, required_subject: None, ..Default::default() };
     check_peer(&skip, ip("127.0.0.1"), &wrong).unwrap();
 
-    let subject = IdentityPolicy { skip_host_check: false, required_subject: Some("O=eStreamer client".into()) };
+    let subject = IdentityPolicy {
+        skip_host_check: false,
+        required_subject: Some("O=eStreamer client".into()),
+        ..Default::default()
+    };
     check_peer(&subject, ip("10.1.2.3"), &v4).unwrap();
-    let other_subject = IdentityPolicy { skip_host_check: true, required_subject: Some("O=Someone Else".into()) };
+    let other_subject =
+        IdentityPolicy { skip_host_check: true, required_subject: Some("O=Someone Else".into()), ..Default::default() };
     let err = check_peer(&other_subject, ip("10.1.2.3"), &v4).unwrap_err();
     assert!(matches!(err, PkiError::SubjectMismatch { .. }), "{err}");
     assert!(err.to_string().contains("O=Someone Else") && err.to_string().contains("CN=10.1.2.3"), "{err}");

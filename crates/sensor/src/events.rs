@@ -229,10 +229,18 @@ impl World {
 
     /// The records of one primary event.
     pub fn try_next_event(&mut self) -> Result<Vec<GenRecord>, SensorError> {
+        self.try_next_event_with(MIX)
+    }
+
+    /// The records of one primary event whose kind is drawn with the weights of `mix` (the
+    /// same draws as [`World::try_next_event`] when `mix` is [`MIX`]). Kinds with weight 0
+    /// never come; an all-zero `mix` falls back to [`MIX`].
+    pub fn try_next_event_with(&mut self, mix: &[(EventKind, u32)]) -> Result<Vec<GenRecord>, SensorError> {
+        let mix = if mix.iter().any(|m| m.1 > 0) { mix } else { MIX };
         let mean = self.gen.mean_interval_us;
         self.gen.clock_us += self.gen.rng.below(2 * mean + 1);
-        let weights: Vec<u32> = MIX.iter().map(|m| m.1).collect();
-        let kind = MIX[self.gen.rng.weighted(&weights)].0;
+        let weights: Vec<u32> = mix.iter().map(|m| m.1).collect();
+        let kind = mix[self.gen.rng.weighted(&weights)].0;
         self.event_of(kind)
     }
 

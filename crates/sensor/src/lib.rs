@@ -65,15 +65,21 @@ mod discovery;
 mod encode;
 mod events;
 mod packet;
+mod producer;
+pub mod replay;
 mod rng;
 mod world;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
+use estreamer_ingest::pace::SystemClock;
+use estreamer_ingest::{Batch, BatchSink, Ingest, IngestError, Outcome, SinkSummary};
 use estreamer_store::{Store, StoreError};
 use estreamer_wire::WireError;
 
 pub use events::{EventKind, Events, MIX};
+pub use producer::{kind_name, parse_mix, produce, ProducerOptions};
 pub use world::{AcPolicy, AcRule, Device, Host, Named, SnortRule, User, World};
 
 /// One generated record: its type, its body (what follows the record header on the wire) and,
@@ -102,6 +108,26 @@ pub enum SensorError {
         #[source]
         source: WireError,
     },
+    /// The ingest API or the service refused a batch, or could not be reached.
+    #[error("ingest: {0}")]
+    Ingest(
+        #[from]
+        #[source]
+        IngestError,
+    ),
+    /// A capture could not be read for replay.
+    #[error("replay: {what}")]
+    Replay {
+        /// What and where.
+        what: String,
+    },
+    /// A JSON line could not be ingested (its batch was not stored).
+    #[error("JSON input: {0}")]
+    JsonLine(
+        #[from]
+        #[source]
+        replay::JsonLineError,
+    ),
     /// The store refused a write.
     #[error("store: {what}: {source}")]
     Store {
@@ -113,7 +139,7 @@ pub enum SensorError {
     },
 }
 
-/// What [`write_to_store`] wrote.
+/// What [`write_to_store`] or [`produce`] wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SensorSummary {
     /// Seed of the world.
@@ -132,9 +158,15 @@ pub struct SensorSummary {
     pub last_seq: Option<u64>,
     /// Event time (UNIX seconds) of the first and last primary event.
     pub event_time_span: Option<(u32, u32)>,
+    /// Batches handed to the sink (the metadata batch included).
+    pub batches: u64,
+    /// What the sink reported (stored, already stored, reconnects).
+    pub sink: SinkSummary,
+    /// Time taken, on the producer's clock.
+    pub elapsed: Duration,
 }
 
-/// Records per `append_batch` call.
+/// Primary events per batch written by [`write_to_store`].
 pub const BATCH: usize = 256;
 
 /// Build the world for `seed` and write it to `store`: see [`write_world_to_store`].
@@ -143,78 +175,46 @@ pub fn write_to_store(store: &Store, seed: u64, count: usize) -> Result<SensorSu
     write_world_to_store(store, &mut world, count)
 }
 
-/// Write `world`'s metadata and then `count` primary events to `store`.
+/// Write `world`'s metadata and then `count` primary events to `store`, through the ingest API
+/// ([`estreamer_ingest::Ingest`], no producer id: nothing to resume).
 ///
-/// Metadata records are first appended to the log (one batch), so that a client reading from
-/// the oldest record receives them before the events that use them, and then put in the
-/// metadata table. Events follow in batches of [`BATCH`] records (one fsync each).
+/// The metadata records come first, in one batch, so that a client reading from the oldest
+/// record receives them before the events that use them; the ingest API also puts them in the
+/// metadata table. Events follow in batches of [`BATCH`] primary events (one fsync each). The
+/// store stamps every record with its archival clock.
 pub fn write_world_to_store(store: &Store, world: &mut World, count: usize) -> Result<SensorSummary, SensorError> {
-    let mut summary = SensorSummary { seed: world.seed(), ..SensorSummary::default() };
-    let meta = world.try_metadata_records()?;
-    // Archival time = when the event reached the store; for a sensor writing history that is
-    // the event's own time, so resuming by archival timestamp works as on a real FMC.
-    let t0 = world.clock();
-    let batch: Vec<(u32, u32, &[u8])> = meta.iter().map(|r| (r.record_type, t0, r.body.as_slice())).collect();
-    let appended = store
-        .append_batch_at(&batch)
-        .map_err(|source| SensorError::Store { what: format!("append {} metadata records", meta.len()), source })?;
-    note_seqs(&mut summary, appended.iter().map(|a| a.seq));
-    for r in &meta {
-        let key = r.meta_key.as_deref().unwrap_or_default();
-        store.put_metadata(r.record_type, key, &r.body).map_err(|source| SensorError::Store {
-            what: format!("put metadata record type {}", r.record_type),
-            source,
-        })?;
-        *summary.by_type.entry(r.record_type).or_default() += 1;
-    }
-    summary.metadata_records = meta.len();
-    tracing::debug!(seed = summary.seed, records = meta.len(), "sensor metadata written");
-
-    let mut pending: Vec<(GenRecord, u32)> = Vec::with_capacity(BATCH + 4);
-    let mut first_time = None;
-    for _ in 0..count {
-        let group = world.try_next_event()?;
-        first_time.get_or_insert(world.clock());
-        summary.events += 1;
-        let t = world.clock();
-        pending.extend(group.into_iter().map(|r| (r, t)));
-        if pending.len() >= BATCH {
-            flush(store, &mut pending, &mut summary)?;
-        }
-    }
-    flush(store, &mut pending, &mut summary)?;
-    if let Some(t0) = first_time {
-        summary.event_time_span = Some((t0, world.clock()));
-    }
-    tracing::debug!(
-        seed = summary.seed,
-        events = summary.events,
-        records = summary.event_records,
-        "sensor events written"
-    );
+    let mut sink = StoreSink { ingest: Ingest::open(store)?, first_seq: None, last_seq: None };
+    let opts = ProducerOptions { count: Some(count as u64), batch_events: BATCH, ..ProducerOptions::default() };
+    let mut summary = produce(world, &mut sink, &opts, &SystemClock::default(), &mut |_| {})?;
+    summary.first_seq = sink.first_seq;
+    summary.last_seq = sink.last_seq;
+    tracing::debug!(seed = summary.seed, events = summary.events, records = summary.event_records, "sensor wrote");
     Ok(summary)
 }
 
-fn note_seqs(summary: &mut SensorSummary, seqs: impl Iterator<Item = u64>) {
-    for s in seqs {
-        summary.first_seq.get_or_insert(s);
-        summary.last_seq = Some(s);
-    }
+/// The ingest API over a borrowed store, noting where the records landed.
+struct StoreSink<'a> {
+    ingest: Ingest<&'a Store>,
+    first_seq: Option<u64>,
+    last_seq: Option<u64>,
 }
 
-fn flush(store: &Store, pending: &mut Vec<(GenRecord, u32)>, summary: &mut SensorSummary) -> Result<(), SensorError> {
-    if pending.is_empty() {
-        return Ok(());
+impl BatchSink for StoreSink<'_> {
+    fn resume_after(&self) -> u64 {
+        0
     }
-    let batch: Vec<(u32, u32, &[u8])> = pending.iter().map(|(r, t)| (r.record_type, *t, r.body.as_slice())).collect();
-    let appended = store
-        .append_batch_at(&batch)
-        .map_err(|source| SensorError::Store { what: format!("append {} event records", batch.len()), source })?;
-    note_seqs(summary, appended.iter().map(|a| a.seq));
-    for (r, _) in pending.iter() {
-        *summary.by_type.entry(r.record_type).or_default() += 1;
+
+    fn send(&mut self, batch: Batch) -> Result<(), IngestError> {
+        if let Outcome::Stored { first_seq, records, .. } = self.ingest.submit(None, &batch)? {
+            if records > 0 {
+                self.first_seq.get_or_insert(first_seq);
+                self.last_seq = Some(first_seq + u64::from(records) - 1);
+            }
+        }
+        Ok(())
     }
-    summary.event_records += pending.len();
-    pending.clear();
-    Ok(())
+
+    fn finish(&mut self) -> Result<SinkSummary, IngestError> {
+        Ok(SinkSummary::default())
+    }
 }

@@ -165,14 +165,38 @@ impl Defined {
 fn events_reference_only_defined_metadata() {
     for seed in [3u64, 77] {
         let (meta, events) = generate(seed, 4000);
-        let def = Defined::from(&meta);
+        let (conn_refs, discovery) = check_references(&meta, &events);
+        assert!(conn_refs > 1000, "enough events refer to connections ({conn_refs})");
+        assert!(discovery.known.len() > 10, "hosts known at the end: {}", discovery.known.len());
+        assert!(discovery.checked.len() >= 15, "discovery record types seen: {:?}", discovery.checked);
+    }
+}
+
+/// Whatever the mix (`sensor --mix`), every id in the events resolves through the metadata.
+#[test]
+fn every_id_resolves_for_any_mix() {
+    for (seed, mix) in [(5u64, "intrusion=1"), (6, "file=1,malware=1"), (7, "discovery=1"), (8, "user=3,connection=1")]
+    {
+        let mix = estreamer_sensor::parse_mix(mix).unwrap();
+        let mut w = World::new(seed);
+        let meta = w.metadata_records();
+        let events: Vec<GenRecord> = (0..1500).flat_map(|_| w.try_next_event_with(&mix).unwrap()).collect();
+        check_references(&meta, &events);
+    }
+}
+
+/// Checks every reference of `events` (metadata ids, connections, intrusion events, discovery
+/// order); returns how many events referred to a connection and what discovery saw.
+fn check_references(meta: &[GenRecord], events: &[GenRecord]) -> (usize, Discovery) {
+    {
+        let def = Defined::from(meta);
         // (device, first packet second, instance, counter) of every connection so far.
         let mut conns = HashSet::new();
         // (device, event id, event second) of every intrusion event so far.
         let mut intrusions = HashSet::new();
         let mut conn_refs = 0;
         let mut discovery = Discovery::default();
-        for r in &events {
+        for r in events {
             let j = decode(r);
             let dev = |k: &str| {
                 def.id(123, &j, k, false);
@@ -312,9 +336,7 @@ fn events_reference_only_defined_metadata() {
                 other => panic!("unexpected event record type {other}"),
             }
         }
-        assert!(conn_refs > 1000, "enough events refer to connections ({conn_refs})");
-        assert!(discovery.known.len() > 10, "hosts known at the end: {}", discovery.known.len());
-        assert!(discovery.checked.len() >= 15, "discovery record types seen: {:?}", discovery.checked);
+        (conn_refs, discovery)
     }
 }
 
@@ -478,7 +500,8 @@ fn write_to_store_and_read_back() {
     let table = reader.metadata().unwrap();
     assert_eq!(table.len(), meta.len());
     for r in &meta {
-        let key = r.meta_key.as_deref().unwrap();
+        // Through the ingest API the table is keyed by the catalog identity of the record.
+        let key = estreamer_wire::schema::catalog::metadata_identity(r.record_type, &r.body).unwrap();
         assert!(
             table.iter().any(|e| e.record_type == r.record_type && e.key == key && e.body == r.body),
             "metadata table entry for type {}",

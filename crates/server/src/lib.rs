@@ -8,7 +8,9 @@
 //!   shutdown;
 //! * [`connection`]: one client: TLS handshake, identity check, then bytes ↔ session;
 //! * [`feeder`]: store → bounded queue, owned by its connection task;
-//! * [`hosts`]: the network map as the connections see it.
+//! * [`hosts`]: the network map as the connections see it;
+//! * [`ingest`]: the ingest endpoint (producers over TLS with sensor certificates, or a Unix
+//!   socket), a separate [`ingest::serve_ingest`] beside [`serve`].
 //!
 //! Tokio code here only moves bytes, time, store batches and host lookups; every protocol
 //! decision is made by the session state machine. [`serve`] takes already bound listeners and a
@@ -18,6 +20,7 @@ mod admission;
 pub mod connection;
 pub mod feeder;
 pub mod hosts;
+pub mod ingest;
 pub mod listener;
 mod ratelimit;
 pub mod stats;

@@ -188,6 +188,10 @@ pub struct SharedPki {
     pub wrong_host: IssuedClient,
     /// A client for 127.0.0.1 that was revoked (in the CRL from the start).
     pub revoked: IssuedClient,
+    /// A sensor (ingest role) for 127.0.0.1, password [`TEST_PASSWORD`].
+    pub sensor: IssuedClient,
+    /// `sensor`'s PKCS#12, written to a file.
+    pub sensor_p12: std::path::PathBuf,
     _tmp: tempfile::TempDir,
 }
 
@@ -195,6 +199,11 @@ impl SharedPki {
     /// The good client's identity.
     pub fn identity(&self) -> estreamer_pki::ClientIdentity {
         identity(&self.client)
+    }
+
+    /// The sensor's identity.
+    pub fn sensor_identity(&self) -> estreamer_pki::ClientIdentity {
+        identity(&self.sensor)
     }
 
     /// The server configuration of this PKI.
@@ -233,6 +242,9 @@ fn make_shared() -> Result<SharedPki, PkiError> {
     let wrong_host = wrong_host_client(&dir)?;
     let revoked = good_client(&dir, "127.0.0.1")?;
     estreamer_pki::revoke_client(&dir, &revoked.serial_hex)?;
+    let sensor = estreamer_pki::add_sensor(&dir, "127.0.0.1", Some(TEST_PASSWORD))?;
+    let sensor_p12 = tmp.path().join("sensor.pkcs12");
+    estreamer_pki::write_secret_file(&sensor_p12, &sensor.pkcs12)?;
     Ok(SharedPki {
         dir,
         client,
@@ -243,6 +255,8 @@ fn make_shared() -> Result<SharedPki, PkiError> {
         not_yet_valid,
         wrong_host,
         revoked,
+        sensor,
+        sensor_p12,
         _tmp: tmp,
     })
 }

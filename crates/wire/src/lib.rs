@@ -8,6 +8,7 @@
 //! * [`session`]: sans-io server and client state machines (bytes in, bytes out, time passed in).
 
 pub mod capture;
+pub mod from_json;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod host_profile;
@@ -120,6 +121,32 @@ pub enum WireError {
     Json {
         /// What was wrong.
         what: String,
+    },
+    /// JSON input refused by the strict reader ([`record_from_json`]): where and why.
+    #[error("JSON record: field `{path}`: {problem}")]
+    JsonField {
+        /// Dotted path of the field (`user.items[2].id`; empty for the record itself).
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// An integer (or fixed-size byte string) too large for its wire field: never truncated.
+    #[error("field `{field}`: {value} does not fit (maximum {max})")]
+    OutOfRange {
+        /// Field key.
+        field: &'static str,
+        /// The value (for a byte string, its length).
+        value: u64,
+        /// The largest value the field holds.
+        max: u64,
+    },
+    /// A value of another type than its field's.
+    #[error("field `{field}`: expected {expected}")]
+    FieldType {
+        /// Field key.
+        field: &'static str,
+        /// What the layout wants.
+        expected: &'static str,
     },
     /// Something the session waited for did not come in time.
     #[error("no {what} within {after_ms} ms")]

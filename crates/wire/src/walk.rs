@@ -1,12 +1,15 @@
-//! The one generic walker over schema tables: decode, encode, and JSON → value.
+//! The one generic walker over schema tables: decode and encode (JSON → value is in
+//! [`crate::from_json`], re-exported here).
 //!
 //! Decoding never fails: a record that does not fit its layout is decoded as far as the layout
 //! allows, the rest is kept as hex under [`UNPARSED_KEY`], and an [`Issue`] says what and where.
 //! Every length read from the wire is checked against the enclosing bound before it is used.
 
 use crate::schema::{record_def, BlockDef, Choice, Field, Series, Ty};
-use crate::value::{data_bytes, parse_ipv6, parse_mac, parse_uuid, unhex, Obj, Value};
+use crate::value::{Obj, Value};
 use crate::WireError;
+
+pub use crate::from_json::record_from_json;
 
 /// Key under which undecodable bytes are kept (hex).
 pub const UNPARSED_KEY: &str = "@unparsed";
@@ -434,21 +437,24 @@ fn enc_fields(
             Some(aliased) => Some(aliased),
             None => obj.find_from(field.key, &mut hint),
         };
-        let int = || match v {
-            Some(Value::U(n)) => *n,
-            _ => 0,
+        // Integers must fit their field: a value is never truncated on the wire.
+        let int = |max: u64| match v {
+            Some(Value::U(n)) if *n <= max => Ok(*n),
+            Some(Value::U(n)) => Err(WireError::OutOfRange { field: field.key, value: *n, max }),
+            None => Ok(0),
+            Some(_) => Err(WireError::FieldType { field: field.key, expected: "an unsigned integer" }),
         };
         match field.ty {
             Ty::U8 => {
                 let n = match (field.key, v) {
                     ("hasIpv6", None) => u64::from(fields.iter().any(|f| f.cond == Some("hasIpv6"))),
-                    _ => int(),
+                    _ => int(u8::MAX.into())?,
                 };
                 out.push(n as u8)
             }
-            Ty::U16 => out.extend_from_slice(&(int() as u16).to_be_bytes()),
-            Ty::U32 => out.extend_from_slice(&(int() as u32).to_be_bytes()),
-            Ty::U64 => out.extend_from_slice(&int().to_be_bytes()),
+            Ty::U16 => out.extend_from_slice(&(int(u16::MAX.into())? as u16).to_be_bytes()),
+            Ty::U32 => out.extend_from_slice(&(int(u32::MAX.into())? as u32).to_be_bytes()),
+            Ty::U64 => out.extend_from_slice(&int(u64::MAX)?.to_be_bytes()),
             Ty::Len16(target) => {
                 let n = bytes_of(obj.get(target)).len();
                 let n = u16::try_from(n).map_err(|_| WireError::TooLong { what: target, len: n })?;
@@ -461,25 +467,31 @@ fn enc_fields(
             }
             Ty::Ipv4 => out.extend_from_slice(match v {
                 Some(Value::Ip4(a)) => a,
-                _ => &[0; 4],
+                None => &[0; 4],
+                Some(_) => return Err(WireError::FieldType { field: field.key, expected: "an IPv4 address" }),
             }),
             Ty::Ipv6 => out.extend_from_slice(match v {
                 Some(Value::Ip6(a)) => a,
-                _ => &[0; 16],
+                None => &[0; 16],
+                Some(_) => return Err(WireError::FieldType { field: field.key, expected: "an IPv6 address" }),
             }),
             Ty::Uuid => out.extend_from_slice(match v {
                 Some(Value::Uuid(a)) => a,
-                _ => &[0; 16],
+                None => &[0; 16],
+                Some(_) => return Err(WireError::FieldType { field: field.key, expected: "a UUID" }),
             }),
             Ty::Mac => out.extend_from_slice(match v {
                 Some(Value::Mac(a)) => a,
-                _ => &[0; 6],
+                None => &[0; 6],
+                Some(_) => return Err(WireError::FieldType { field: field.key, expected: "a MAC address" }),
             }),
             Ty::Hex(n) => {
                 let b = bytes_of(v);
+                if b.len() > n {
+                    return Err(WireError::OutOfRange { field: field.key, value: b.len() as u64, max: n as u64 });
+                }
                 let mut fixed = vec![0u8; n];
-                let k = b.len().min(n);
-                fixed[..k].copy_from_slice(&b[..k]);
+                fixed[..b.len()].copy_from_slice(b);
                 out.extend_from_slice(&fixed);
             }
             Ty::Bytes(_) | Ty::Rest => out.extend_from_slice(bytes_of(v)),
@@ -504,7 +516,12 @@ fn enc_fields(
                     ),
                     _ => (default_header, &[][..]),
                 };
-                out.extend_from_slice(&(ltype as u32).to_be_bytes());
+                let ltype = u32::try_from(ltype).map_err(|_| WireError::OutOfRange {
+                    field: "listType",
+                    value: ltype,
+                    max: u32::MAX.into(),
+                })?;
+                out.extend_from_slice(&ltype.to_be_bytes());
                 out.extend_from_slice(&[0; 4]);
                 let empty = Obj::new();
                 for item in items {
@@ -545,121 +562,16 @@ fn enc_block(def: &'static BlockDef, obj: &Obj, out: &mut Vec<u8>, number: Optio
     let start = out.len();
     // eNcore never checks most block numbers, so a value's own number wins (e.g. BLOB type 1,
     // or 0); the layout's number is only the default for values built without one.
-    let btype = number.unwrap_or_else(|| obj.get_u(type_key).map_or(def.number, |n| n as u32));
+    let btype = match (number, obj.get_u(type_key)) {
+        (Some(n), _) => n,
+        (None, None) => def.number,
+        (None, Some(n)) => {
+            u32::try_from(n).map_err(|_| WireError::OutOfRange { field: type_key, value: n, max: u32::MAX.into() })?
+        }
+    };
     out.extend_from_slice(&btype.to_be_bytes());
     out.extend_from_slice(&[0; 4]);
     enc_fields(def.fields, obj, out, None)?;
     let len = out.len() - start;
     put_len(out, start + 4, len, def.name)
-}
-
-/// Build a record value from its JSON form (RECORDS.md §7.2 shape). Unknown keys are ignored;
-/// hidden wire-only words may be given as extra keys.
-pub fn record_from_json(json: &serde_json::Value) -> Result<(RecordHead, Obj), WireError> {
-    let m = json.as_object().ok_or(WireError::Json { what: "record is not a JSON object".into() })?;
-    let num = |k: &str| m.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
-    let record_type =
-        u32::try_from(num("recordType")).map_err(|_| WireError::Json { what: "recordType out of range".into() })?;
-    let head = RecordHead { record_type, archive_ts: num("archiveTimestamp") as u32, checksum: num("checksum") as u32 };
-    let mut obj = Obj::new();
-    for k in ["recordType", "recordLength", "archiveTimestamp", "checksum"] {
-        obj.push(k, Value::U(num(k)));
-    }
-    // The top-level blockType names the merged block; absent, the layout's number is used.
-    if let Some(n) = m.get("blockType").and_then(|v| v.as_u64()) {
-        obj.push("blockType", Value::U(n));
-    }
-    match record_def(record_type) {
-        Some(def) => json_fields(def.body, m, &mut obj)?,
-        None => {
-            if let Some(s) = m.get(UNPARSED_KEY).and_then(|v| v.as_str()) {
-                obj.push(UNPARSED_KEY, Value::Hex(unhex(s).unwrap_or_default()));
-            }
-        }
-    }
-    if let Some(v) = m.get("headerDeviceId").and_then(|v| v.as_u64()) {
-        obj.0.push(crate::value::Entry { key: "headerDeviceId", hidden: true, value: Value::U(v) });
-    }
-    Ok((head, obj))
-}
-
-type JMap = serde_json::Map<String, serde_json::Value>;
-
-fn json_err(key: &str, want: &str) -> WireError {
-    WireError::Json { what: format!("field `{key}`: expected {want}") }
-}
-
-fn json_fields(fields: &[Field], m: &JMap, out: &mut Obj) -> Result<(), WireError> {
-    for field in fields {
-        match field.ty {
-            Ty::Merge(def) => {
-                json_block(def, m, out)?;
-                continue;
-            }
-            Ty::Choice(choice) => {
-                let n = m.get("blockType").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-                json_block(choice.find(n).unwrap_or(choice.default), m, out)?;
-                continue;
-            }
-            _ => {}
-        }
-        let Some(j) = m.get(field.key) else { continue };
-        let s = || j.as_str().ok_or_else(|| json_err(field.key, "a string"));
-        let v = match field.ty {
-            Ty::U8 | Ty::U16 | Ty::U32 | Ty::U64 | Ty::Len16(_) | Ty::Len32(_) => {
-                Value::U(j.as_u64().ok_or_else(|| json_err(field.key, "an unsigned integer"))?)
-            }
-            Ty::Ipv4 => Value::Ip4(
-                s()?.parse::<std::net::Ipv4Addr>().map_err(|_| json_err(field.key, "an IPv4 address"))?.octets(),
-            ),
-            Ty::Ipv6 => Value::Ip6(parse_ipv6(s()?).ok_or_else(|| json_err(field.key, "an IP address"))?),
-            Ty::Mac => Value::Mac(parse_mac(s()?).ok_or_else(|| json_err(field.key, "a MAC address"))?),
-            Ty::Uuid => Value::Uuid(parse_uuid(s()?).ok_or_else(|| json_err(field.key, "a UUID"))?),
-            Ty::Hex(_) => Value::Hex(unhex(s()?).ok_or_else(|| json_err(field.key, "hex"))?),
-            Ty::Bytes(_) | Ty::Rest => Value::Data(data_bytes(s()?)),
-            Ty::Block(def) => {
-                let jm = j.as_object().ok_or_else(|| json_err(field.key, "an object"))?;
-                let mut o = Obj::new();
-                json_block(def, jm, &mut o)?;
-                Value::Obj(o)
-            }
-            Ty::BlockChoice(choice) => {
-                let jm = j.as_object().ok_or_else(|| json_err(field.key, "an object"))?;
-                let n = jm.get("blockType").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-                let mut o = Obj::new();
-                json_block(choice.find(n).unwrap_or(choice.default), jm, &mut o)?;
-                Value::Obj(o)
-            }
-            Ty::List(def) => {
-                let jm = j.as_object().ok_or_else(|| json_err(field.key, "a list object"))?;
-                let mut o = Obj::new();
-                let default_header = u64::from(field.list_header.unwrap_or(DEFAULT_LIST_HEADER));
-                o.push("listType", Value::U(jm.get("listType").and_then(|v| v.as_u64()).unwrap_or(default_header)));
-                o.push("listLength", Value::U(jm.get("listLength").and_then(|v| v.as_u64()).unwrap_or(0)));
-                let mut items = Vec::new();
-                for item in jm.get("items").and_then(|v| v.as_array()).map(Vec::as_slice).unwrap_or(&[]) {
-                    let im = item.as_object().ok_or_else(|| json_err(field.key, "list items as objects"))?;
-                    let mut io = Obj::new();
-                    json_block(def, im, &mut io)?;
-                    items.push(Value::Obj(io));
-                }
-                o.push("items", Value::Arr(items));
-                Value::Obj(o)
-            }
-            Ty::Merge(_) | Ty::Choice(_) => unreachable!("handled above"),
-        };
-        out.set(field.key, field.hidden, v);
-    }
-    Ok(())
-}
-
-fn json_block(def: &'static BlockDef, m: &JMap, out: &mut Obj) -> Result<(), WireError> {
-    if let Some((tk, lk)) = def.header {
-        for k in [tk, lk] {
-            if let Some(n) = m.get(k).and_then(|v| v.as_u64()) {
-                out.set(k, false, Value::U(n));
-            }
-        }
-    }
-    json_fields(def.fields, m, out)
 }

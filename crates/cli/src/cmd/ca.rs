@@ -46,7 +46,24 @@ enum CaCmd {
         #[arg(long)]
         password: Option<String>,
     },
-    /// Revoke a client by host or serial; running services refuse it from the next connection.
+    /// Register a sensor (a producer for `serve --ingest`): writes a password-protected PKCS#12
+    /// whose certificate the ingest endpoint accepts and the event port refuses.
+    AddSensor {
+        /// PKI directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The sensor's host name or IP address (the service checks the peer address against it).
+        #[arg(long)]
+        host: String,
+        /// Output PKCS#12 file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Password; a random one is generated and printed when omitted.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Revoke a client or sensor by host or serial; running services refuse it from the next
+    /// connection.
     Revoke {
         /// PKI directory.
         #[arg(long)]
@@ -73,6 +90,7 @@ enum KeyTypeArg {
 
 pub(crate) fn run(args: CaArgs) -> Result<()> {
     crate::init_logging("warn");
+    let sensor = matches!(args.cmd, CaCmd::AddSensor { .. });
     match args.cmd {
         CaCmd::Init { dir, server_ip, server_name, key_type } => {
             let key_type = match key_type {
@@ -82,11 +100,14 @@ pub(crate) fn run(args: CaArgs) -> Result<()> {
             estreamer_pki::init_ca_with(&dir, &server_ip, &server_name, key_type)?;
             eprintln!("ca: Internal CA and server certificate written to {}", dir.display());
         }
-        CaCmd::AddClient { dir, host, out, password } => {
-            let issued = estreamer_pki::add_client(&dir, &host, password.as_deref())?;
+        CaCmd::AddClient { dir, host, out, password } | CaCmd::AddSensor { dir, host, out, password } => {
+            let (role, issued) = match sensor {
+                false => ("client", estreamer_pki::add_client(&dir, &host, password.as_deref())?),
+                true => ("sensor", estreamer_pki::add_sensor(&dir, &host, password.as_deref())?),
+            };
             estreamer_pki::write_secret_file(&out, &issued.pkcs12)?;
             eprintln!(
-                "ca: client {host} registered (serial {}); PKCS#12 written to {}",
+                "ca: {role} {host} registered (serial {}); PKCS#12 written to {}",
                 issued.serial_hex,
                 out.display()
             );
@@ -104,7 +125,8 @@ pub(crate) fn run(args: CaArgs) -> Result<()> {
         }
         CaCmd::List { dir } => {
             for c in estreamer_pki::list_clients(&dir)? {
-                println!("{}\t{}\t{}", c.host, c.serial_hex, if c.revoked { "revoked" } else { "active" });
+                let state = if c.revoked { "revoked" } else { "active" };
+                println!("{}\t{}\t{}\t{}", c.host, c.serial_hex, state, c.role);
             }
         }
     }

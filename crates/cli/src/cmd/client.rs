@@ -20,7 +20,7 @@ use super::{parse_flags, TlsArg};
 /// How to reach a server and who we are: shared by `client`, `client test` and `client hosts`.
 #[derive(Args, Clone, Debug)]
 pub(crate) struct ConnectionArgs {
-    /// Server HOST:PORT (IPv6 as [addr]:port).
+    /// Server HOST:PORT (IPv6 as `[addr]:port`).
     #[arg(long)]
     pub(crate) server: Option<String>,
     /// Client PKCS#12 file from `ca add-client` (or an FMC).
@@ -127,11 +127,11 @@ struct RunArgs {
     /// Bookmark format: native (exactly once for files) or encore ({"1": ts}, for migrating).
     #[arg(long, value_enum, default_value_t = BookmarkFormatArg::Native)]
     bookmark_format: BookmarkFormatArg,
-    /// Metadata cache file (default: metadata.cache in the state directory, or <bookmark>.cache).
+    /// Metadata cache file (default: metadata.cache in the state directory, or `<bookmark>.cache`).
     #[arg(long)]
     cache: Option<PathBuf>,
     /// Base directory of the per-server state directories (default: $XDG_STATE_HOME/estreamer,
-    /// else ~/.local/state/estreamer); a server's files go to <dir>/<host>-<port>/.
+    /// else ~/.local/state/estreamer); a server's files go to `<dir>/<host>-<port>/`.
     #[arg(long)]
     state_dir: Option<PathBuf>,
     /// Output format: json, splunk, cef, syslog (= syslog+json), syslog+cef, ocsf, or raw (the

@@ -10,8 +10,11 @@ pub(crate) mod client;
 pub(crate) mod client_hosts;
 pub(crate) mod decode;
 pub(crate) mod demo;
+pub(crate) mod ingest;
+pub(crate) mod produce;
 pub(crate) mod sensor;
 pub(crate) mod serve;
+pub(crate) mod store;
 
 /// The error and its causes on one line, `: `-separated, leaving out a cause whose text the
 /// message before it already contains (many errors print their source themselves).

@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use estreamer_ingest::Ingest;
 use estreamer_pki::{IdentityPolicy, ReloadingServerConfig, ServerTlsOptions};
+use estreamer_server::ingest::{serve_ingest, IngestListener, IngestOptions, IngestService};
 use estreamer_server::ServerOptions;
 use estreamer_server::Service;
-use estreamer_store::{NetMapTracker, Store, StoreOptions, StoreReader, TrackerOptions};
+use estreamer_store::{NetMapTracker, Retention, Store, StoreOptions, StoreReader, TrackerOptions};
 use serde::Deserialize;
 
 use super::TlsArg;
@@ -20,7 +22,9 @@ use super::TlsArg;
 #[derive(Args, Default)]
 #[command(after_help = "Every option may also be set in the --config file, with the same name: \
 e.g. `data = \"/var/lib/estreamer\"`, `listen = [\"0.0.0.0:8302\", \"[::]:8302\"]`, `max-clients = 64`, \
-`keepalive = 5`. A flag on the command line overrides the file. See docs/operations.md.")]
+`keepalive = 5`, `ingest = [\"127.0.0.1:8303\", \"unix:/run/estreamer/ingest.sock\"]`, `ingest-socket-mode = \"0660\"`, \
+`retain-days = 30`, `retain-bytes = 10000000000`. A flag on the command line overrides the file. See docs/operations.md \
+and docs/ingest.md.")]
 pub(crate) struct ServeArgs {
     /// TOML file holding any of these options.
     #[arg(long)]
@@ -84,6 +88,20 @@ pub(crate) struct ServeArgs {
     /// TLS versions to accept [default: any].
     #[arg(long, value_enum)]
     tls: Option<TlsArg>,
+    /// Also accept producers (sensors, replays) here: ADDR:PORT (TLS; sensor certificates from
+    /// `ca add-sensor` only) or unix:/path/to.sock (access by file mode). Repeatable. The
+    /// service then holds the store's writer lock: offline writers (`--data`) must use this.
+    #[arg(long, value_name = "ADDR:PORT|unix:PATH")]
+    ingest: Vec<String>,
+    /// File mode of ingest Unix sockets, octal [default: 0660].
+    #[arg(long, value_name = "MODE")]
+    ingest_socket_mode: Option<String>,
+    /// Keep records for this many days: older segments are deleted while serving.
+    #[arg(long)]
+    retain_days: Option<f64>,
+    /// Keep at most this many bytes of segments: the oldest are deleted while serving.
+    #[arg(long)]
+    retain_bytes: Option<u64>,
 }
 
 /// The `--config` file: the same options, kebab-case keys, nothing else.
@@ -109,6 +127,10 @@ struct ServeFile {
     window: Option<u32>,
     max_hosts: Option<usize>,
     tls: Option<TlsArg>,
+    ingest: Option<Vec<String>>,
+    ingest_socket_mode: Option<String>,
+    retain_days: Option<f64>,
+    retain_bytes: Option<u64>,
 }
 
 /// Everything `serve` runs with, resolved.
@@ -119,6 +141,17 @@ pub(crate) struct ServeSettings {
     pub(crate) tls: ServerTlsOptions,
     pub(crate) options: ServerOptions,
     pub(crate) max_hosts: usize,
+    pub(crate) ingest: Vec<IngestAt>,
+    pub(crate) retention: Option<Retention>,
+}
+
+/// An ingest listener address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum IngestAt {
+    /// TLS on TCP.
+    Tcp(SocketAddr),
+    /// A Unix socket with this mode.
+    Unix(PathBuf, u32),
 }
 
 fn secs(name: &str, v: f64) -> Result<Duration> {
@@ -151,6 +184,7 @@ impl ServeArgs {
             identity: IdentityPolicy {
                 skip_host_check: self.skip_host_check || file.skip_host_check.unwrap_or(false),
                 required_subject: self.require_subject.or(file.require_subject),
+                ..IdentityPolicy::default()
             },
             ..ServerOptions::default()
         };
@@ -191,7 +225,33 @@ impl ServeArgs {
             o.session.window = n.max(1);
         }
         let max_hosts = self.max_hosts.or(file.max_hosts).unwrap_or(100_000);
-        Ok(ServeSettings { data, pki, listen, tls: ServerTlsOptions { tls12, tls13 }, options: o, max_hosts })
+        let mode_text = self.ingest_socket_mode.or(file.ingest_socket_mode).unwrap_or_else(|| "0660".into());
+        let mode = u32::from_str_radix(mode_text.trim_start_matches("0o"), 8)
+            .ok()
+            .filter(|m| *m <= 0o777)
+            .with_context(|| format!("ingest-socket-mode {mode_text:?} is not an octal file mode such as 0660"))?;
+        let ingest_list = if self.ingest.is_empty() { file.ingest.unwrap_or_default() } else { self.ingest };
+        let mut ingest = Vec::new();
+        for target in ingest_list {
+            ingest.push(match target.strip_prefix("unix:") {
+                Some(path) => IngestAt::Unix(PathBuf::from(path), mode),
+                None => IngestAt::Tcp(
+                    target.parse().with_context(|| format!("ingest {target:?}: expected ADDR:PORT or unix:PATH"))?,
+                ),
+            });
+        }
+        let retention =
+            super::store::retention(self.retain_days.or(file.retain_days), self.retain_bytes.or(file.retain_bytes))?;
+        Ok(ServeSettings {
+            data,
+            pki,
+            listen,
+            tls: ServerTlsOptions { tls12, tls13 },
+            options: o,
+            max_hosts,
+            ingest,
+            retention,
+        })
     }
 }
 
@@ -238,8 +298,21 @@ pub(crate) fn open_network_map(data: &Path, store: StoreReader, max_hosts: usize
 pub(crate) fn run(args: ServeArgs) -> Result<()> {
     crate::init_logging("info");
     let s = args.resolve()?;
-    let store = open_or_create_store(&s.data)?;
-    let tls = ReloadingServerConfig::new(&s.pki, s.tls, Duration::from_secs(1))?;
+    // With an ingest endpoint the service is the store's writer (retention then applies on
+    // every append); without one it only reads.
+    let writer = if s.ingest.is_empty() {
+        None
+    } else {
+        let opts = StoreOptions { retention: s.retention.clone(), ..StoreOptions::default() };
+        let store = Store::open(&s.data, opts)
+            .with_context(|| format!("opening store {} for writing (is another writer using it?)", s.data.display()))?;
+        Some(Arc::new(store))
+    };
+    let store = match &writer {
+        Some(w) => w.reader(),
+        None => open_or_create_store(&s.data)?,
+    };
+    let tls = Arc::new(ReloadingServerConfig::new(&s.pki, s.tls, Duration::from_secs(1))?);
     let hosts = open_network_map(&s.data, store.clone(), s.max_hosts);
     crate::runtime()?.block_on(async move {
         let mut listeners = Vec::new();
@@ -248,16 +321,108 @@ pub(crate) fn run(args: ServeArgs) -> Result<()> {
             eprintln!("serve: listening on {}", l.local_addr()?);
             listeners.push(l);
         }
-        let shutdown = crate::signals::shutdown_on_signal();
+        let mut ingest_listeners = Vec::new();
+        for at in &s.ingest {
+            let l = match at {
+                IngestAt::Tcp(addr) => IngestListener::Tcp(
+                    tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding ingest {addr}"))?,
+                ),
+                IngestAt::Unix(path, mode) => IngestListener::bind_unix(path, *mode)?,
+            };
+            eprintln!("serve: ingest endpoint on {}", l.describe());
+            ingest_listeners.push(l);
+        }
+        let stop = crate::signals::shutdown_on_signal();
         let follow = tokio::spawn(estreamer_server::hosts::follow(
             Arc::clone(&hosts),
             s.options.poll_interval.max(Duration::from_millis(500)),
-            shutdown.clone(),
+            stop.clone(),
         ));
-        let mut service = Service::new(Arc::new(tls), store, s.options);
+        let mut service =
+            Service::new(Arc::clone(&tls) as Arc<dyn estreamer_server::TlsSource>, store, s.options.clone());
         service.hosts = Some(hosts);
-        estreamer_server::serve(listeners, service, shutdown).await?;
+        let events = tokio::spawn(estreamer_server::serve(listeners, service, stop.clone()));
+        let ingest = match &writer {
+            Some(w) => {
+                let ingest = Arc::new(Ingest::open(Arc::clone(w)).context("recovering producer watermarks")?);
+                let opts = IngestOptions {
+                    handshake_timeout: s.options.handshake_timeout,
+                    write_timeout: s.options.write_timeout,
+                    identity: s.options.identity.clone(),
+                    ..IngestOptions::default()
+                };
+                let service = IngestService { ingest, tls: tls as Arc<dyn estreamer_server::TlsSource>, opts };
+                Some(tokio::spawn(serve_ingest(ingest_listeners, service, stop.clone())))
+            }
+            None => None,
+        };
+        if let Some(r) = s.retention.clone() {
+            tokio::spawn(compact_periodically(s.data.clone(), r, stop.clone()));
+        }
+        let r = events.await.context("the event service task failed")?;
+        stop.cancel();
+        if let Some(i) = ingest {
+            i.await.context("the ingest endpoint task failed")??;
+        }
         let _ = follow.await;
+        r?;
         Ok(())
     })
+}
+
+/// Retention while serving: the store writer applies it on every append when the service
+/// ingests; this pass also runs once a minute so that an idle (or read-only) service still
+/// drops expired segments.
+async fn compact_periodically(data: PathBuf, retention: Retention, stop: tokio_util::sync::CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let (dir, r) = (data.clone(), retention.clone());
+        match tokio::task::spawn_blocking(move || estreamer_store::compact(&dir, &r)).await {
+            Ok(Ok(report)) if !report.removed.is_empty() => tracing::info!("retention: {report}"),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "retention pass failed"),
+            Err(e) => tracing::warn!(error = %e, "retention task failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ingest_and_retention_come_from_the_config_file_and_flags_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("serve.toml");
+        let text = "data = \"d\"\npki = \"p\"\ningest = [\"127.0.0.1:8303\", \"unix:/tmp/x.sock\"]\n\
+                    ingest-socket-mode = \"0600\"\nretain-days = 2\nretain-bytes = 1000\n";
+        std::fs::write(&f, text).unwrap();
+        let s = ServeArgs { config: Some(f.clone()), ..ServeArgs::default() }.resolve().unwrap();
+        let tcp = IngestAt::Tcp("127.0.0.1:8303".parse().unwrap());
+        assert_eq!(s.ingest, vec![tcp, IngestAt::Unix("/tmp/x.sock".into(), 0o600)]);
+        let two_days = Some(Duration::from_secs(2 * 86_400));
+        assert_eq!(s.retention, Some(Retention { max_bytes: Some(1000), max_age: two_days }));
+        let flags = ServeArgs {
+            config: Some(f),
+            ingest: vec!["unix:/tmp/y.sock".into()],
+            ingest_socket_mode: Some("0666".into()),
+            ..ServeArgs::default()
+        };
+        assert_eq!(flags.resolve().unwrap().ingest, vec![IngestAt::Unix("/tmp/y.sock".into(), 0o666)]);
+        let bad = ServeArgs {
+            data: Some("d".into()),
+            pki: Some("p".into()),
+            ingest: vec!["nowhere".into()],
+            ..ServeArgs::default()
+        };
+        let Err(e) = bad.resolve() else { panic!("a bad --ingest was accepted") };
+        assert!(e.to_string().contains("expected ADDR:PORT or unix:PATH"), "{e}");
+        let none =
+            ServeArgs { data: Some("d".into()), pki: Some("p".into()), ..ServeArgs::default() }.resolve().unwrap();
+        assert!(none.ingest.is_empty() && none.retention.is_none());
+    }
 }

@@ -52,7 +52,7 @@ async fn refused_once(stats: &ServerStats, before: u64) {
 #[tokio::test]
 async fn every_bad_client_is_refused_without_an_error_message() {
     let pki = shared_pki();
-    let policy = IdentityPolicy { skip_host_check: false, required_subject: None };
+    let policy = IdentityPolicy { skip_host_check: false, required_subject: None, ..Default::default() };
     let svc = start(ServerOptions { identity: policy, ..ServerOptions::default() }, 1).await;
     let cases: Vec<(&str, ClientIdentity)> = vec![
         ("another CA", identity(&pki.other_ca)),
@@ -80,7 +80,11 @@ async fn every_bad_client_is_refused_without_an_error_message() {
 #[tokio::test]
 async fn a_client_without_a_certificate_and_a_wrong_subject_are_refused() {
     let pki = shared_pki();
-    let policy = IdentityPolicy { skip_host_check: false, required_subject: Some("OU=SOC collectors".into()) };
+    let policy = IdentityPolicy {
+        skip_host_check: false,
+        required_subject: Some("OU=SOC collectors".into()),
+        ..Default::default()
+    };
     let svc = start(ServerOptions { identity: policy, ..ServerOptions::default() }, 1).await;
     for tls13 in [false, true] {
         // Wrong subject: a good certificate without the required OU.

@@ -1,13 +1,13 @@
 //! What the network map knows about one host, as plain data, and its host-profile blocks.
 //!
 //! [`HostProfile`] is filled from discovery events (the store's network map does that) and
-//! encoded, through the schema tables and [`encode_block`], as the answer to a Host Request:
+//! encoded, through the schema tables and [`encode_block`](crate::walk::encode_block), as the answer to a Host Request:
 //! block 92 (4.9 full host profile, HOSTS.md §5–§6, data types 4/5) or S1 139 (the 5.2 host
 //! profile of RECORDS.md, data types 6/7). The `from_block*` constructors read the decoded
 //! event blocks (S1 139, 103, 122, 112, 130, 95) back into this form; they are lenient: a field
 //! that is missing or has the wrong type reads as zero or empty.
 //!
-//! Conventions where the blocks differ (our choices, HOSTS.md tag [X]):
+//! Conventions where the blocks differ (our choices, HOSTS.md tag \[X\]):
 //! * Service source types: 0 discovery (RNA), 1 user, 2 scanner, 3 application; block 92 puts
 //!   a service's identity in the information list of its source type (others: discovery).
 //! * Fingerprint kinds that a block has no list for go to the closest one: in block 92 mobile

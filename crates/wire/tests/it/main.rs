@@ -9,6 +9,7 @@ mod robustness;
 mod schemas;
 mod sessions;
 mod spec_examples;
+mod strict_json;
 mod unknown;
 mod vectors;
 mod view;
