@@ -55,15 +55,41 @@ pub(crate) struct Ticket {
     turn: Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)>,
 }
 
+/// The four numbers of an admission budget.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Unauthenticated connections at once.
+    pub(crate) unauthenticated: usize,
+    /// Of those, from one address.
+    pub(crate) per_address: usize,
+    /// Handshakes run at once.
+    pub(crate) handshakes: usize,
+    /// Of those, for one address.
+    pub(crate) per_address_handshakes: usize,
+}
+
+impl From<&ServerOptions> for Limits {
+    fn from(o: &ServerOptions) -> Self {
+        Limits {
+            unauthenticated: o.max_unauthenticated,
+            per_address: o.max_waiting_per_address,
+            handshakes: o.max_pending_handshakes,
+            per_address_handshakes: o.max_pending_per_address,
+        }
+    }
+}
+
 impl Admission {
-    pub(crate) fn new(o: &ServerOptions) -> Self {
+    pub(crate) fn new(limits: Limits) -> Self {
+        let handshakes = limits.handshakes.max(1);
+        let per_address_handshakes = limits.per_address_handshakes.max(1);
         Admission {
-            unauthenticated: Arc::new(Semaphore::new(o.max_unauthenticated.max(1))),
-            handshakes: Arc::new(Semaphore::new(o.max_pending_handshakes.max(1))),
+            unauthenticated: Arc::new(Semaphore::new(limits.unauthenticated.max(1))),
+            handshakes: Arc::new(Semaphore::new(handshakes)),
             addresses: Mutex::new(HashMap::new()),
-            max_handshakes: o.max_pending_handshakes.max(1),
-            per_address_handshakes: o.max_pending_per_address.max(1),
-            per_address_held: o.max_waiting_per_address.max(o.max_pending_per_address).max(1),
+            max_handshakes: handshakes,
+            per_address_handshakes,
+            per_address_held: limits.per_address.max(per_address_handshakes),
         }
     }
 
@@ -137,7 +163,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_address_waits_its_turn_and_cannot_take_every_place() {
-        let a = Arc::new(Admission::new(&opts(1, 3, 5)));
+        let a = Arc::new(Admission::new((&opts(1, 3, 5)).into()));
         let x: IpAddr = "127.0.0.2".parse().unwrap();
         let y: IpAddr = "127.0.0.1".parse().unwrap();
         let mut t1 = a.admit(x).unwrap();
@@ -162,7 +188,7 @@ mod tests {
 
     #[tokio::test]
     async fn dropping_a_ticket_gives_everything_back() {
-        let a = Arc::new(Admission::new(&opts(1, 1, 1)));
+        let a = Arc::new(Admission::new((&opts(1, 1, 1)).into()));
         let x: IpAddr = "::ffff:127.0.0.2".parse().unwrap();
         let mut t = a.admit(x).unwrap();
         t.turn().await;

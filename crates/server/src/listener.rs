@@ -59,7 +59,7 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     let opts = &service.opts;
     let shared = Arc::new(Shared {
-        admission: Arc::new(Admission::new(opts)),
+        admission: Arc::new(Admission::new(opts.into())),
         sessions: Arc::new(Semaphore::new(opts.max_clients)),
         limiter: LogLimiter::new(Duration::from_secs(10)),
         ids: AtomicU32::new(1),

@@ -15,30 +15,36 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use super::Shared;
+use crate::admission::Ticket;
 
 /// A new connection.
 pub(crate) enum Accepted {
-    Tcp(TcpStream, SocketAddr),
+    /// A TCP connection admitted into the unauthenticated budget.
+    Tcp(TcpStream, SocketAddr, Ticket),
     Unix(UnixStream),
 }
 
 pub(crate) async fn run(shared: Arc<Shared>, accepted: Accepted, id: u64, stop: CancellationToken) {
     match accepted {
-        Accepted::Tcp(tcp, peer) => {
-            let Ok(pending) = Arc::clone(&shared.pending).try_acquire_owned() else {
-                info!(%peer, "ingest connection refused: too many TLS handshakes in progress");
-                return;
+        Accepted::Tcp(tcp, peer, mut ticket) => {
+            let refused = |reason: &'static str, detail: String| {
+                if let Some(suppressed) = shared.limiter.check(reason) {
+                    info!(%peer, suppressed, detail = %detail, "ingest connection refused: {reason}");
+                }
             };
             let _ = tcp.set_nodelay(true);
             let opts = &shared.opts;
+            if timeout(opts.handshake_timeout, ticket.turn()).await.is_err() {
+                return refused("no handshake turn in time", String::new());
+            }
             let acceptor = TlsAcceptor::from(shared.tls.current());
             let tls = match timeout(opts.handshake_timeout, acceptor.accept(tcp)).await {
                 Ok(Ok(s)) => s,
-                Ok(Err(e)) => return info!(%peer, error = %e, "ingest connection refused: TLS handshake failed"),
-                Err(_) => return info!(%peer, "ingest connection refused: TLS handshake timed out"),
+                Ok(Err(e)) => return refused("TLS handshake failed", e.to_string()),
+                Err(_) => return refused("TLS handshake timed out", String::new()),
             };
             let Some(cert) = tls.get_ref().1.peer_certificates().and_then(|c| c.first().cloned()) else {
-                return info!(%peer, "ingest connection refused: no certificate");
+                return refused("no client certificate", String::new());
             };
             let policy = opts.identity.clone();
             let check = tokio::task::spawn_blocking(move || estreamer_pki::check_peer(&policy, peer.ip(), &cert));
@@ -60,7 +66,7 @@ pub(crate) async fn run(shared: Arc<Shared>, accepted: Accepted, id: u64, stop: 
                 .await;
                 return warn!(%peer, error = %why, "ingest connection refused: identity check failed");
             }
-            drop(pending);
+            drop(ticket);
             drive(&shared, tls, &peer.to_string(), id, stop).await;
         }
         Accepted::Unix(s) => drive(&shared, s, "unix socket", id, stop).await,

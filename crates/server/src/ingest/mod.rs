@@ -7,8 +7,9 @@
 //! [`Ingest::submit`] on the blocking pool — so batches of different producers share fsyncs
 //! (group commit) — and is acknowledged only once it is durable.
 //!
-//! Admission mirrors the event port's: a fixed budget of TLS handshakes in progress with a
-//! deadline, then at most [`IngestOptions::max_producers`] producer sessions at once.
+//! Admission is the event port's (the same budget of unauthenticated connections per address
+//! and overall, handshake turns, deadlines, rate-limited refusal logs), then at most
+//! [`IngestOptions::max_producers`] producer sessions at once.
 
 mod connection;
 
@@ -20,6 +21,9 @@ use estreamer_ingest::Ingest;
 use estreamer_pki::{IdentityPolicy, Role};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::Semaphore;
+
+use crate::admission::{Admission, Limits};
+use crate::ratelimit::LogLimiter;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
@@ -31,8 +35,14 @@ use crate::{ServerError, TlsSource};
 pub struct IngestOptions {
     /// Producer sessions at once; more are refused (closed after the handshake).
     pub max_producers: usize,
-    /// TLS handshakes in progress at once.
+    /// Unauthenticated connections (waiting for or in a TLS handshake) at once.
+    pub max_unauthenticated: usize,
+    /// Of those, from one address.
+    pub max_waiting_per_address: usize,
+    /// TLS handshakes run at once; other connections wait their turn.
     pub max_pending_handshakes: usize,
+    /// Of those, for one address.
+    pub max_pending_per_address: usize,
     /// Time allowed for the TLS handshake, the identity check and HELLO.
     pub handshake_timeout: Duration,
     /// Time allowed to write an acknowledgement.
@@ -45,7 +55,10 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             max_producers: 64,
+            max_unauthenticated: 256,
+            max_waiting_per_address: 64,
             max_pending_handshakes: 32,
+            max_pending_per_address: 8,
             handshake_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
             identity: IdentityPolicy { role: Role::Sensor, ..IdentityPolicy::default() },
@@ -104,7 +117,10 @@ pub(crate) struct Shared {
     pub(crate) ingest: Arc<Ingest>,
     pub(crate) tls: Arc<dyn TlsSource>,
     pub(crate) opts: IngestOptions,
-    pub(crate) pending: Arc<Semaphore>,
+    /// The same admission control as the event port's (before authentication).
+    pub(crate) admission: Arc<Admission>,
+    /// Refusals a peer can trigger at will are logged rate-limited.
+    pub(crate) limiter: LogLimiter,
     pub(crate) producers: Arc<Semaphore>,
 }
 
@@ -120,7 +136,13 @@ pub async fn serve_ingest(
     let shared = Arc::new(Shared {
         ingest: service.ingest,
         tls: service.tls,
-        pending: Arc::new(Semaphore::new(opts.max_pending_handshakes.max(1))),
+        admission: Arc::new(Admission::new(Limits {
+            unauthenticated: opts.max_unauthenticated,
+            per_address: opts.max_waiting_per_address,
+            handshakes: opts.max_pending_handshakes,
+            per_address_handshakes: opts.max_pending_per_address,
+        })),
+        limiter: LogLimiter::new(Duration::from_secs(10)),
         producers: Arc::new(Semaphore::new(opts.max_producers.max(1))),
         opts,
     });
@@ -155,18 +177,27 @@ async fn accept_loop(
         let accepted = match &listener {
             IngestListener::Tcp(l) => tokio::select! {
                 _ = shutdown.cancelled() => break,
-                r = l.accept() => r.map(|(s, peer)| connection::Accepted::Tcp(s, peer)),
+                r = l.accept() => r.map(|(s, peer)| match shared.admission.admit(peer.ip()) {
+                    Ok(ticket) => Some(connection::Accepted::Tcp(s, peer, ticket)),
+                    Err(reason) => {
+                        if let Some(suppressed) = shared.limiter.check(reason) {
+                            warn!(%peer, suppressed, "ingest connection refused: {reason}");
+                        }
+                        None
+                    }
+                }),
             },
             IngestListener::Unix(l, _) => tokio::select! {
                 _ = shutdown.cancelled() => break,
-                r = l.accept() => r.map(|(s, _)| connection::Accepted::Unix(s)),
+                r = l.accept() => r.map(|(s, _)| Some(connection::Accepted::Unix(s))),
             },
         };
         let accepted = match accepted {
-            Ok(a) => {
+            Ok(Some(a)) => {
                 backoff = Duration::from_millis(5);
                 a
             }
+            Ok(None) => continue,
             Err(e) => {
                 warn!(error = %e, listen = %listener.describe(), "ingest accept failed; backing off");
                 tokio::time::sleep(backoff).await;
