@@ -360,7 +360,12 @@ fn client_test_shows_the_server_and_explains_each_failure() {
 #[test]
 fn every_format_through_the_client() {
     let env = Env::new(400);
-    let n = env.count.to_string();
+    // The sensor makes no correlation events: replay the golden vector of one into the store.
+    let vector = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors/r112_s1b156.bin");
+    let out =
+        env.cmd().args(["ingest", "--format", "raw", p(&vector), "--data", p(&env.path("data"))]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let n = (env.count + 1).to_string();
     let run_format = |format: &str| {
         let out = env.client(&[
             "--start",
@@ -387,6 +392,7 @@ fn every_format_through_the_client() {
         ("FireAMP:125:1", &["fileHash=", "cs3Label=detection"][..]),
         ("RUA:95:", &["suser=", "rt="][..]),
         ("RNA:1000:", &["src=", "rt="][..]),
+        ("PV:112:", &["src=", "c6a3=", "msg=", "rt="][..]),
     ] {
         let line = find(prefix);
         assert!(line.starts_with("CEF:0|Cisco|Firepower|"), "{line}");
@@ -404,7 +410,7 @@ fn every_format_through_the_client() {
             })
             .unwrap_or_else(|| panic!("no OCSF event for record {rt}"))
     };
-    for (rt, class) in [(400u64, 2004u64), (71, 4001), (500, 4010), (125, 2004), (95, 3002), (10, 5001)] {
+    for (rt, class) in [(400u64, 2004u64), (71, 4001), (500, 4010), (125, 2004), (95, 3002), (10, 5001), (112, 2004)] {
         let o = class_of(rt);
         assert_eq!(o["class_uid"], class, "record {rt}: {o}");
         for k in ["activity_id", "category_uid", "type_uid", "severity_id", "time", "metadata"] {
