@@ -298,6 +298,8 @@ pub(crate) fn open_network_map(data: &Path, store: StoreReader, max_hosts: usize
 pub(crate) fn run(args: ServeArgs) -> Result<()> {
     crate::init_logging("info");
     let s = args.resolve()?;
+    // The PKI first: a typo there must not leave a new store directory behind.
+    let tls = Arc::new(ReloadingServerConfig::new(&s.pki, s.tls, Duration::from_secs(1))?);
     // With an ingest endpoint the service is the store's writer (retention then applies on
     // every append); without one it only reads.
     let writer = if s.ingest.is_empty() {
@@ -312,7 +314,6 @@ pub(crate) fn run(args: ServeArgs) -> Result<()> {
         Some(w) => w.reader(),
         None => open_or_create_store(&s.data)?,
     };
-    let tls = Arc::new(ReloadingServerConfig::new(&s.pki, s.tls, Duration::from_secs(1))?);
     let hosts = open_network_map(&s.data, store.clone(), s.max_hosts);
     crate::runtime()?.block_on(async move {
         let mut listeners = Vec::new();
