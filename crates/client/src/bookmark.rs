@@ -17,8 +17,10 @@
 //!
 //! Both formats read both: an eNcore bookmark read as native has no count and no position.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
+
+use estreamer_fs::{AtomicWrite, Durability};
 
 use estreamer_output::FilePosition;
 use estreamer_wire::view::MetadataCache;
@@ -113,26 +115,11 @@ pub fn save_cache(path: &Path, cache: &MetadataCache) -> io::Result<()> {
     write_atomic(path, &cache.to_bytes())
 }
 
-/// Write a file so that a crash leaves either the old or the new content.
+/// Write a file so that a crash leaves either the old or the new content (created with its
+/// directory; a temporary name per writer, so two clients given the same file never rename each
+/// other's half-written one).
 pub fn write_atomic(path: &Path, data: &[u8]) -> io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    // A name of its own per writer: two processes given the same file never rename each
-    // other's half-written temporary file.
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
-    let tmp = dir.join(format!(".{name}.{}.{seq}.tmp", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    Ok(AtomicWrite::new(Durability::Synced).create_dir().temp_per_writer().write(path, data)?)
 }
 
 #[cfg(test)]

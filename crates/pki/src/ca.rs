@@ -1,5 +1,5 @@
-//! The Internal CA: directory layout, CA and server certificate generation, client
-//! registration, the client registry and the revocation list.
+//! The Internal CA: directory layout, CA and server certificate generation and client
+//! registration (the client registry and the revocation list are in `registry.rs`).
 
 use std::fs;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -7,18 +7,17 @@ use std::path::{Path, PathBuf};
 
 use rand::Rng;
 use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, RevokedCertParams, SanType,
-    SerialNumber,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType, SerialNumber,
 };
 use rustls_pki_types::CertificateDer;
-use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::files::{read_certs, read_text, write_atomic};
 use crate::host::ClientHost;
 use crate::p12::build_pkcs12;
+use crate::registry::{load_registry, save_registry, write_crl, ClientRecord, Registry};
 use crate::role::{Role, SENSOR_ORGANIZATION, SENSOR_UNIT};
 use crate::PkiError;
 
@@ -30,12 +29,11 @@ pub const CLIENT_ORGANIZATION: &str = "eStreamer client";
 const CA_ORGANIZATION: &str = "eStreamer";
 const SERVER_COMMON_NAME: &str = "eStreamer server";
 const CA_VALIDITY_DAYS: i64 = 3650;
-const LEAF_VALIDITY_DAYS: i64 = 730;
+pub(crate) const LEAF_VALIDITY_DAYS: i64 = 730;
 /// Certificates start an hour in the past so that a client whose clock is slightly behind
 /// does not reject a freshly issued certificate as "not yet valid".
-const BACKDATE: Duration = Duration::hours(1);
+pub(crate) const BACKDATE: Duration = Duration::hours(1);
 const GENERATED_PASSWORD_LEN: usize = 20;
-const REGISTRY_FORMAT: u32 = 1;
 
 /// Paths inside a PKI directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +89,7 @@ impl PkiDir {
     }
 
     /// Fails with [`PkiError::NotInitialised`] naming the first missing file among `paths`.
-    fn require(&self, paths: &[PathBuf]) -> Result<(), PkiError> {
+    pub(crate) fn require(&self, paths: &[PathBuf]) -> Result<(), PkiError> {
         for p in paths {
             if !p.exists() {
                 return Err(PkiError::NotInitialised { dir: self.root.clone(), missing: p.clone() });
@@ -125,43 +123,6 @@ impl std::fmt::Debug for IssuedClient {
             .field("pkcs12_len", &self.pkcs12.len())
             .field("password_was_generated", &self.password_was_generated)
             .finish_non_exhaustive()
-    }
-}
-
-/// One entry of the client registry (`clients.json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClientRecord {
-    /// Host the certificate was issued for.
-    pub host: String,
-    /// Serial number, lowercase hex.
-    pub serial_hex: String,
-    /// Subject common name.
-    pub subject_cn: String,
-    /// Issue time, RFC 3339 UTC.
-    pub issued_at: String,
-    /// Expiry (notAfter), RFC 3339 UTC.
-    pub not_after: String,
-    /// True once revoked (the serial is then in the CRL).
-    pub revoked: bool,
-    /// Revocation time, RFC 3339 UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoked_at: Option<String>,
-    /// What the certificate may do (absent in registries from before roles: client).
-    #[serde(default)]
-    pub role: Role,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Registry {
-    format: u32,
-    /// Number of the last CRL written; CRL numbers must increase (RFC 5280 §5.2.3).
-    crl_number: u64,
-    clients: Vec<ClientRecord>,
-}
-
-impl Default for Registry {
-    fn default() -> Self {
-        Registry { format: REGISTRY_FORMAT, crl_number: 0, clients: Vec::new() }
     }
 }
 
@@ -367,49 +328,6 @@ fn issue_leaf(
     Ok(IssuedClient { pkcs12, password, password_was_generated, serial_hex, host: host_text })
 }
 
-/// Revokes every non-revoked client whose host or serial (hex, colons and case ignored)
-/// matches, then rewrites the CRL. Returns how many were newly revoked (0 when all matches
-/// were already revoked); no match at all is [`PkiError::UnknownClient`].
-pub fn revoke_client(dir: &Path, host_or_serial: &str) -> Result<usize, PkiError> {
-    let pki = PkiDir::new(dir);
-    let (_, issuer) = load_ca(&pki)?;
-    let mut registry = load_registry(&pki)?;
-    let query = host_or_serial.trim();
-    let host_query = ClientHost::parse(query).ok().map(|h| h.to_string());
-    let serial_query = normalize_serial(query);
-    let now_text = rfc3339(now());
-    let mut matched = 0;
-    let mut revoked = 0;
-    for client in &mut registry.clients {
-        let host_match = host_query.as_deref() == Some(client.host.as_str());
-        let serial_match =
-            serial_query.as_deref().is_some_and(|s| normalize_serial(&client.serial_hex).as_deref() == Some(s));
-        if !(host_match || serial_match) {
-            continue;
-        }
-        matched += 1;
-        if !client.revoked {
-            client.revoked = true;
-            client.revoked_at = Some(now_text.clone());
-            revoked += 1;
-            tracing::info!(host = %client.host, serial = %client.serial_hex, "revoked client certificate");
-        }
-    }
-    if matched == 0 {
-        return Err(PkiError::UnknownClient { query: query.into(), path: pki.clients_registry() });
-    }
-    write_crl(&pki, &issuer, &mut registry)?;
-    save_registry(&pki, &registry)?;
-    Ok(revoked)
-}
-
-/// Lists every client ever issued from the PKI in `dir` (revoked ones included).
-pub fn list_clients(dir: &Path) -> Result<Vec<ClientRecord>, PkiError> {
-    let pki = PkiDir::new(dir);
-    pki.require(&[pki.ca_cert()])?;
-    Ok(load_registry(&pki)?.clients)
-}
-
 fn server_sans(ips: &[IpAddr], names: &[String]) -> Result<Vec<SanType>, PkiError> {
     let mut sans = Vec::new();
     if ips.is_empty() && names.is_empty() {
@@ -454,66 +372,6 @@ pub(crate) fn load_ca(pki: &PkiDir) -> Result<(CertificateDer<'static>, Issuer<'
     Ok((ca_der, issuer))
 }
 
-/// Writes a CRL listing every revoked client, with the next CRL number.
-fn write_crl(pki: &PkiDir, issuer: &Issuer<'_, KeyPair>, registry: &mut Registry) -> Result<(), PkiError> {
-    let now = now();
-    let mut revoked_certs = Vec::new();
-    for client in registry.clients.iter().filter(|c| c.revoked) {
-        let serial = hex_decode(&client.serial_hex).ok_or_else(|| PkiError::Registry {
-            path: pki.clients_registry(),
-            message: format!("serial {:?} of client {} is not hex", client.serial_hex, client.host),
-        })?;
-        let revocation_time =
-            client.revoked_at.as_deref().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()).unwrap_or(now);
-        revoked_certs.push(RevokedCertParams {
-            serial_number: SerialNumber::from_slice(&serial),
-            revocation_time,
-            reason_code: None,
-            invalidity_date: None,
-        });
-    }
-    registry.crl_number += 1;
-    let params = CertificateRevocationListParams {
-        this_update: now - BACKDATE,
-        // rustls does not enforce nextUpdate by default, but OpenSSL tools do; a long window
-        // keeps an untouched PKI usable for as long as its certificates are.
-        next_update: now + Duration::days(LEAF_VALIDITY_DAYS),
-        crl_number: SerialNumber::from(registry.crl_number),
-        issuing_distribution_point: None,
-        revoked_certs,
-        key_identifier_method: KeyIdMethod::Sha256,
-    };
-    let crl = params.signed_by(issuer).map_err(|e| PkiError::generate("certificate revocation list", e))?;
-    let pem = crl.pem().map_err(|e| PkiError::generate("certificate revocation list PEM", e))?;
-    write_atomic(&pki.crl(), pem.as_bytes(), false)
-}
-
-fn load_registry(pki: &PkiDir) -> Result<Registry, PkiError> {
-    let path = pki.clients_registry();
-    let data = match fs::read(&path) {
-        Ok(d) => d,
-        // A CA without a registry (hand-made or partly copied directory) simply has no clients yet.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Registry::default()),
-        Err(e) => return Err(PkiError::io(path, e)),
-    };
-    let reg: Registry =
-        serde_json::from_slice(&data).map_err(|e| PkiError::Registry { path: path.clone(), message: e.to_string() })?;
-    if reg.format != REGISTRY_FORMAT {
-        return Err(PkiError::Registry {
-            path,
-            message: format!("unsupported format {} (expected {REGISTRY_FORMAT})", reg.format),
-        });
-    }
-    Ok(reg)
-}
-
-fn save_registry(pki: &PkiDir, reg: &Registry) -> Result<(), PkiError> {
-    let mut json = serde_json::to_vec_pretty(reg)
-        .map_err(|e| PkiError::Registry { path: pki.clients_registry(), message: e.to_string() })?;
-    json.push(b'\n');
-    write_atomic(&pki.clients_registry(), &json, false)
-}
-
 /// Creates `dir` (and parents); a directory created here is made owner-only because it will
 /// hold private keys.
 fn create_private_dir(dir: &Path) -> Result<(), PkiError> {
@@ -547,32 +405,12 @@ fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    let pairs = s.as_bytes().chunks_exact(2);
-    if !pairs.remainder().is_empty() {
-        return None;
-    }
-    pairs.map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()).collect()
-}
-
-/// Canonical serial text for comparisons: lowercase hex, no "0x", colons or leading zeros.
-fn normalize_serial(s: &str) -> Option<String> {
-    let s = s.trim();
-    let s = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    let hex: String = s.chars().filter(|c| *c != ':').map(|c| c.to_ascii_lowercase()).collect();
-    if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let trimmed = hex.trim_start_matches('0');
-    Some(if trimmed.is_empty() { "0" } else { trimmed }.to_owned())
-}
-
-fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     // Whole seconds: certificates cannot carry fractions and the registry text stays tidy.
     OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc())
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
@@ -581,12 +419,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serial_normalisation() {
-        assert_eq!(normalize_serial("0x00AB:cd").as_deref(), Some("abcd"));
-        assert_eq!(normalize_serial("10.0.0.1"), None);
-        assert_eq!(normalize_serial("000"), Some("0".into()));
-        assert_eq!(hex_decode("01ff"), Some(vec![1, 255]));
-        assert_eq!(hex_decode("1ff"), None);
+    fn random_serials_are_canonical_hex() {
+        use crate::registry::hex_decode;
         let (serial, hex) = random_serial();
         assert_eq!(hex.len(), 32);
         assert_eq!(hex_decode(&hex).unwrap(), serial.to_bytes());

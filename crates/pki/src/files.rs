@@ -1,8 +1,9 @@
 //! Small file helpers: atomic writes, private (0600) key files, PEM reading with good errors.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use estreamer_fs::{AtomicWrite, Durability};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
@@ -17,41 +18,13 @@ pub fn write_secret_file(path: &Path, data: &[u8]) -> Result<(), PkiError> {
     write_atomic(path, data, true)
 }
 
-/// Writes `data` to `path` via a temporary file and rename, so that a crash never leaves a
-/// half-written certificate or registry behind.
+/// Writes `data` to `path` atomically and durably (temporary file, fsync, rename, directory
+/// fsync), so that a crash never leaves a half-written certificate or registry behind; `secret`
+/// files are created readable by the owner only.
 pub(crate) fn write_atomic(path: &Path, data: &[u8], secret: bool) -> Result<(), PkiError> {
-    let tmp = tmp_path(path);
-    let result = (|| {
-        let mut opts = fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(if secret { 0o600 } else { 0o644 });
-        }
-        let mut f = opts.open(&tmp)?;
-        // `mode` only applies when the file is created; a stale temp file from a crash could
-        // have other permissions, so set them explicitly too.
-        #[cfg(unix)]
-        if secret {
-            use std::os::unix::fs::PermissionsExt;
-            f.set_permissions(fs::Permissions::from_mode(0o600))?;
-        }
-        f.write_all(data)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        PkiError::io(path, e)
-    })
-}
-
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".tmp");
-    path.with_file_name(name)
+    let write = AtomicWrite::new(Durability::Synced);
+    let write = if secret { write.mode(0o600) } else { write.mode(0o644) };
+    write.write(path, data).map_err(|e| PkiError::io(path, e.source))
 }
 
 /// Reads a whole file, naming it in the error.

@@ -23,18 +23,20 @@ pub mod fuzzing;
 mod host;
 mod identity;
 mod p12;
+mod registry;
 mod reload;
 mod role;
 mod tls;
 
 pub use ca::{
-    add_client, add_sensor, init_ca, init_ca_with, issue_client, list_clients, revoke_client, ClientRecord,
-    IssuedClient, KeyType, PkiDir, CA_COMMON_NAME, CLIENT_ORGANIZATION,
+    add_client, add_sensor, init_ca, init_ca_with, issue_client, IssuedClient, KeyType, PkiDir, CA_COMMON_NAME,
+    CLIENT_ORGANIZATION,
 };
 pub use error::PkiError;
 pub use files::write_secret_file;
 pub use identity::{check_peer, normalize_ip, peer_identity, IdentityPolicy, PeerIdentity};
 pub use p12::{load_pem_identity, load_pkcs12, load_pkcs12_file, ClientIdentity};
+pub use registry::{list_clients, revoke_client, ClientRecord};
 pub use reload::ReloadingServerConfig;
 pub use role::{Role, SENSOR_ORGANIZATION, SENSOR_UNIT};
 pub use tls::{client_config, server_config, ClientTlsOptions, NoServerVerification, ServerTlsOptions};

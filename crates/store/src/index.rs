@@ -13,8 +13,10 @@
 //! Readers check the frame an entry points at before they trust it.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::Path;
+
+use estreamer_fs::{write_atomic, Durability};
 
 use crate::frame::FRAME_HEADER_LEN;
 
@@ -167,12 +169,8 @@ pub(crate) fn write_full(path: &Path, first_seq: u64, stride: u32, entries: &[Id
     for e in entries {
         encode_entry(&mut buf, e);
     }
-    let tmp = path.with_extension("idx.tmp");
-    {
-        let mut f = File::create(&tmp)?;
-        f.write_all(&buf)?;
-    }
-    fs::rename(&tmp, path)
+    // Rebuilt from the segment when lost: atomic for readers, not synced.
+    Ok(write_atomic(path, &buf, Durability::Unsynced)?)
 }
 
 /// Opens an index file for appending entries.

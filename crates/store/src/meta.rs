@@ -28,6 +28,8 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use estreamer_fs::{write_atomic, Durability};
+
 use crate::frame::{read_full, MAX_RECORD_BYTES};
 use crate::segment::sync_dir;
 use crate::{MetaEntry, Result, StoreError};
@@ -213,7 +215,7 @@ impl MetaTable {
         let live = st.entries.len() as u64;
         let superseded = st.frames - live;
         if superseded > COMPACT_MIN_SUPERSEDED && superseded > live {
-            compact(dir, &path, &mut st)?;
+            compact(&path, &mut st)?;
             tracing::info!(file = %path.display(), live, superseded, "compacted the metadata table");
         }
         let file =
@@ -284,20 +286,12 @@ impl MetaTable {
     }
 }
 
-fn compact(dir: &Path, path: &Path, st: &mut MetaState) -> Result<()> {
-    let tmp = path.with_extension("log.tmp");
+fn compact(path: &Path, st: &mut MetaState) -> Result<()> {
     let mut buf = Vec::new();
     for e in &st.entries {
         encode(&mut buf, e.record_type, &e.key, &e.body, e.seq);
     }
-    let write = || -> io::Result<()> {
-        let mut f = File::create(&tmp)?;
-        f.write_all(&buf)?;
-        f.sync_all()
-    };
-    write().map_err(|e| StoreError::io("write", &tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| StoreError::io("rename", &tmp, e))?;
-    sync_dir(dir).map_err(|e| StoreError::io("sync", dir, e))?;
+    write_atomic(path, &buf, Durability::Synced).map_err(|e| StoreError::io(e.step, &e.path, e.source))?;
     st.frames = st.entries.len() as u64;
     st.valid_len = buf.len() as u64;
     Ok(())
@@ -305,5 +299,5 @@ fn compact(dir: &Path, path: &Path, st: &mut MetaState) -> Result<()> {
 
 /// Name of the compaction temp file, removed when found at open.
 pub(crate) fn tmp_path(dir: &Path) -> PathBuf {
-    dir.join(META_FILE).with_extension("log.tmp")
+    estreamer_fs::temp_path(&dir.join(META_FILE))
 }

@@ -56,18 +56,7 @@ pub(crate) fn list(dir: &Path) -> Result<Vec<u64>> {
 }
 
 /// Makes file creations, renames and removals in `dir` durable.
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        fs::File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        // Windows cannot open a directory as a file; NTFS journals metadata itself.
-        let _ = dir;
-        Ok(())
-    }
-}
+pub(crate) use estreamer_fs::sync_dir;
 
 /// Why a scan stopped.
 #[derive(Debug, PartialEq, Eq)]

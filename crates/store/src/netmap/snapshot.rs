@@ -31,8 +31,8 @@
 //! Saving is atomic: the image goes to `<name>.tmp` beside the target, is fsynced and renamed
 //! over it, and the directory is fsynced.
 
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use estreamer_wire::host_profile::{
@@ -165,26 +165,8 @@ impl NetMap {
 }
 
 pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), SnapshotError> {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    let tmp = path.with_file_name(name);
-    let write = || -> io::Result<()> {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()
-    };
-    write().map_err(|e| SnapshotError::io("write", &tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| SnapshotError::io("rename", path, e))?;
-    // The rename itself is durable only once the directory is synced (not possible on Windows).
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        File::open(dir).and_then(|d| d.sync_all()).map_err(|e| SnapshotError::io("sync", dir, e))?;
-    }
-    Ok(())
+    estreamer_fs::write_atomic(path, bytes, estreamer_fs::Durability::Synced)
+        .map_err(|e| SnapshotError::io(e.step, &e.path, e.source))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,196 +1,92 @@
-//! The metadata cache: names learned from metadata records (RECORDS.md §6.11, §7.4), with the
-//! built-in tables of §7.5 as fallbacks, and its persistence.
+//! The metadata cache: names learned from metadata records (RECORDS.md §6.11, §7.4) through the
+//! [`LEARN`] rows, with the built-in tables of §7.5 as fallbacks, and its persistence.
 
-use super::tables::{self, find};
-use crate::value::{data_text, hex, parse_uuid, unhex, write_json_str, Obj, Value};
+use super::rows::{CacheTable, KeyKind, LearnRow, LearnValue, TableRow, CACHE_TABLES, LEARN};
+use super::tables::find;
+use crate::value::{data_text, hex, parse_uuid, unhex, uuid_text, write_json_str, Obj, Value};
 use crate::WireError;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use rustc_hash::FxHashMap;
+use std::sync::OnceLock;
 
-/// A small, fast, non-cryptographic hasher for fixed-size keys (FxHash-style).
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
+/// Key of one cached name: table, integer part, UUID part (zero when unused). Persisted entries
+/// are sorted by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct EntryKey {
+    table: CacheTable,
+    id: u64,
+    uuid: [u8; 16],
+}
 
-impl Fx {
+impl std::hash::Hash for EntryKey {
+    /// Four words, no length prefix: a lookup is the view's most frequent operation.
     #[inline]
-    fn add(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let (high, low) = self.uuid.split_at(8);
+        state.write_u64(self.table as u64);
+        state.write_u64(self.id);
+        state.write_u64(u64::from_le_bytes(high.try_into().unwrap_or_default()));
+        state.write_u64(u64::from_le_bytes(low.try_into().unwrap_or_default()));
     }
 }
 
-impl Hasher for Fx {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut a = [0u8; 8];
-            a[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(a) ^ ((rest.len() as u64) << 59));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(i.into());
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(i.into());
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        // Spread the well-mixed high bits into the low bits used for bucket selection.
-        self.0.rotate_left(26)
-    }
-}
-
-/// HashMap with the [`Fx`] hasher.
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
-
-macro_rules! tables_enum {
-    ($($v:ident = $name:literal,)*) => {
-        /// One learned table of the cache.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[repr(u8)]
-        pub(crate) enum T {
-            $($v,)*
-        }
-        const T_ALL: &[T] = &[$(T::$v,)*];
-        impl T {
-            /// Name in the persisted document.
-            pub(crate) fn name(self) -> &'static str {
-                match self {
-                    $(T::$v => $name,)*
-                }
-            }
-            fn from_name(s: &str) -> Option<T> {
-                T_ALL.iter().copied().find(|t| t.name() == s)
-            }
-        }
-    };
-}
-
-tables_enum! {
-    // Keyed by an integer id.
-    Priority = "priority",
-    ClientApp = "clientApplication",
-    NetProto = "networkProtocol",
-    Attribute = "attribute",
-    SystemUser = "systemUser",
-    AppProto = "applicationProtocol",
-    RuleMessage = "ruleMessage",
-    RuleRendered = "ruleRenderedId",
-    ClassName = "classificationName",
-    ClassDesc = "classificationDescription",
-    CorrPolicy = "correlationPolicy",
-    CorrRuleName = "correlationRuleName",
-    CorrRuleDesc = "correlationRuleDescription",
-    CorrRuleType = "correlationRuleEventType",
-    SourceType = "sourceType",
-    SourceApp = "sourceApplication",
-    SourceDetector = "sourceDetector",
-    User = "user",
-    WebApp = "webApplication",
-    XdataType = "extraDataType",
-    RuleAction = "firewallRuleAction",
-    UrlCategory = "urlCategory",
-    UrlReputation = "urlReputation",
-    Device = "device",
-    RuleReason = "firewallRuleReason",
-    MalwareEventType = "malwareEventType",
-    MalwareSubtype = "malwareEventSubtype",
-    AmpDetector = "ampDetector",
-    AmpFileType = "ampFileType",
-    IocCategory = "iocCategory",
-    IocEventType = "iocEventType",
-    IcmpType = "icmpType",
-    IcmpCode = "icmpCode",
-    SiSrcDst = "securityIntelligenceSourceDestination",
-    Realm = "realm",
-    SecurityGroup = "securityGroup",
-    DnsRecordName = "dnsRecordName",
-    DnsRecordDesc = "dnsRecordDescription",
-    DnsResponseName = "dnsResponseName",
-    DnsResponseDesc = "dnsResponseDescription",
-    NetmapDomain = "netmapDomain",
-    FileType = "fileType",
-    FileStorage = "fileStorage",
-    FileSandbox = "fileSandbox",
-    SperoDisposition = "speroDisposition",
-    ArchiveStatus = "archiveFileStatus",
-    StaticAnalysis = "fileStaticAnalysis",
-    Country = "country",
-    CipherSuite = "sslCipherSuite",
-    SslVersion = "sslVersion",
-    SslCertStatus = "sslCertificateStatus",
-    SslAction = "sslAction",
-    SslFlowStatus = "sslFlowStatus",
-    SslUrlCategory = "sslUrlCategory",
-    // Keyed by a UUID.
-    OsName = "osName",
-    OsVendor = "osVendor",
-    OsVersion = "osVersion",
-    Zone = "securityZone",
-    Interface = "interface",
-    AcpName = "accessControlPolicyName",
-    IpsPolicy = "intrusionPolicy",
-    Cloud = "cloud",
-    Sinkhole = "sinkhole",
-    FilePolicy = "filePolicy",
-    Nap = "networkAnalysisPolicy",
-    SiGeneral = "securityIntelligenceCategoryGeneral",
-    SslPolicy = "sslPolicy",
-    SecurityContext = "securityContext",
-    AcpAny = "accessControlPolicyAnySensor",
-    // Keyed by a UUID and an integer.
-    FwRule = "firewallRule",
-    AcPolicy = "accessControlPolicy",
-    SiCategory = "securityIntelligenceCategory",
-    SslRule = "sslRule",
-    // Keyed by a SHA-256 (held in the separate SHA map).
-    FileSha = "fileSha",
-}
-
-/// Key of one cached name: table, integer part, UUID part (zero when unused).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct K {
-    t: T,
-    n: u64,
-    u: [u8; 16],
+/// A key of some table, of that table's [`KeyKind`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CacheKey {
+    Id(u64),
+    Uuid([u8; 16]),
+    UuidAndId([u8; 16], u64),
+    Sha256([u8; 32]),
 }
 
 /// Metadata cache: fed by every metadata record, resolves ids and UUIDs in events to names.
 ///
-/// Tables and keys follow RECORDS.md §6.11, with composite keys where a name is only unique
-/// within a policy or sensor: firewall rules by (policy UUID, rule id), access-control policies by
-/// (sensor id, UUID), Security Intelligence categories by (list id, policy UUID), ICMP types by
-/// (protocol, type), rule messages by (generator id, rule id). Unlike eNcore, records 282 and 350
-/// are cached (by UUID and by id), and names that eNcore puts in one shared table are kept apart
-/// (access-control, intrusion, file and network-analysis policies; file types 131 and 510), so a
-/// UUID or id reused across kinds cannot shadow another kind's name. The built-in tables of
-/// §7.5 answer when nothing was learned.
+/// Tables, their keys and what each metadata record teaches are rows (`view::rows`), with
+/// composite keys where a name is only unique within a policy or sensor: firewall rules by
+/// (policy UUID, rule id), access-control policies by (UUID, sensor id), Security Intelligence
+/// categories by (policy UUID, list id), ICMP types by (protocol, type), rule messages by
+/// (generator id, rule id). Unlike eNcore, records 282 and 350 are cached, and names that eNcore
+/// puts in one shared table are kept apart (access-control, intrusion, file and
+/// network-analysis policies; file types 131 and 510), so a UUID or id reused across kinds
+/// cannot shadow another kind's name. The built-in tables of §7.5 answer when nothing was learned.
 #[derive(Debug, Clone, Default)]
 pub struct MetadataCache {
-    names: FxMap<K, Box<str>>,
-    shas: FxMap<[u8; 32], Box<str>>,
+    names: FxHashMap<EntryKey, Box<str>>,
+    shas: FxHashMap<[u8; 32], Box<str>>,
 }
 
 const FORMAT: &str = "estreamer-metadata-cache";
 const VERSION: u64 = 1;
 
-fn u_of(o: &Obj, k: &str) -> Option<u64> {
-    o.get_u(k)
+/// The table rows by table and by persisted name, and the learn rows by record type, built on
+/// first use.
+struct Index {
+    by_table: Vec<Option<&'static TableRow>>,
+    by_name: FxHashMap<&'static str, &'static TableRow>,
+    learn_by_record: FxHashMap<u32, Vec<&'static LearnRow>>,
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut by_table = vec![None; CacheTable::ALL.len()];
+        let mut by_name = FxHashMap::default();
+        for row in CACHE_TABLES {
+            by_table[row.table as usize].get_or_insert(row);
+            by_name.entry(row.name).or_insert(row);
+        }
+        let mut learn_by_record: FxHashMap<u32, Vec<&'static LearnRow>> = FxHashMap::default();
+        for row in LEARN {
+            for &rt in row.records {
+                learn_by_record.entry(rt).or_default().push(row);
+            }
+        }
+        Index { by_table, by_name, learn_by_record }
+    })
+}
+
+/// The row of a cache table (every table has one: `missing_rows` checks it).
+pub(crate) fn table_row(table: CacheTable) -> Option<&'static TableRow> {
+    index().by_table.get(table as usize).copied().flatten()
 }
 
 /// Text of a plain text field or of a String block (`{.., data}`).
@@ -205,10 +101,6 @@ pub(crate) fn text_of(v: &Value) -> Option<&[u8]> {
     }
 }
 
-fn name_of(o: &Obj, k: &str) -> Option<Box<str>> {
-    o.get(k).and_then(text_of).map(|b| data_text(b).into_boxed_str())
-}
-
 /// 16 bytes of a UUID or 16-byte raw field.
 pub(crate) fn bytes16(v: &Value) -> Option<[u8; 16]> {
     match v {
@@ -218,8 +110,32 @@ pub(crate) fn bytes16(v: &Value) -> Option<[u8; 16]> {
     }
 }
 
-fn uuid_of(o: &Obj, k: &str) -> Option<[u8; 16]> {
-    o.get(k).and_then(bytes16)
+/// Integers packed into one, the first highest, each cut to its bit width.
+pub(crate) fn pack(widths: &[u32], values: impl IntoIterator<Item = Option<u64>>) -> Option<u64> {
+    let mut key = 0u64;
+    let mut values = values.into_iter();
+    for &w in widths {
+        let v = values.next()??;
+        let mask = if w >= 64 { u64::MAX } else { (1u64 << w) - 1 };
+        key = key.checked_shl(w).unwrap_or(0) | (v & mask);
+    }
+    Some(key)
+}
+
+/// The key a metadata record's `fields` make for a table of kind `kind`.
+fn learned_key(kind: KeyKind, r: &Obj, fields: &[&str]) -> Option<CacheKey> {
+    let uuid = |i: usize| fields.get(i).and_then(|f| r.get(f)).and_then(bytes16);
+    let int = |i: usize| fields.get(i).and_then(|f| r.get_u(f));
+    Some(match kind {
+        KeyKind::Id => CacheKey::Id(int(0)?),
+        KeyKind::Ids(widths) => CacheKey::Id(pack(widths, (0..widths.len()).map(int))?),
+        KeyKind::Uuid => CacheKey::Uuid(uuid(0)?),
+        KeyKind::UuidAndId => CacheKey::UuidAndId(uuid(0)?, int(1)?),
+        KeyKind::Sha256 => match fields.first().and_then(|f| r.get(f))? {
+            Value::Hex(b) | Value::Data(b) => CacheKey::Sha256(b.as_slice().try_into().ok()?),
+            _ => return None,
+        },
+    })
 }
 
 impl MetadataCache {
@@ -238,232 +154,102 @@ impl MetadataCache {
         self.len() == 0
     }
 
-    fn put(&mut self, t: T, n: u64, u: [u8; 16], v: Box<str>) -> bool {
-        let k = K { t, n, u };
-        match self.names.get(&k) {
-            Some(old) if *old == v => false,
+    /// Store a name; whether it changed anything.
+    fn store(&mut self, table: CacheTable, key: CacheKey, value: Box<str>) -> bool {
+        let (id, uuid) = match key {
+            CacheKey::Id(id) => (id, [0; 16]),
+            CacheKey::Uuid(uuid) => (0, uuid),
+            CacheKey::UuidAndId(uuid, id) => (id, uuid),
+            CacheKey::Sha256(sha) => {
+                return match self.shas.get(&sha) {
+                    Some(old) if *old == value => false,
+                    _ => {
+                        self.shas.insert(sha, value);
+                        true
+                    }
+                };
+            }
+        };
+        let key = EntryKey { table, id, uuid };
+        match self.names.get(&key) {
+            Some(old) if *old == value => false,
             _ => {
-                self.names.insert(k, v);
+                self.names.insert(key, value);
                 true
             }
         }
     }
 
-    fn put_id(&mut self, t: T, n: Option<u64>, v: Option<Box<str>>) -> bool {
-        match (n, v) {
-            (Some(n), Some(v)) => self.put(t, n, [0; 16], v),
-            _ => false,
-        }
-    }
-
-    fn put_uuid(&mut self, t: T, u: Option<[u8; 16]>, v: Option<Box<str>>) -> bool {
-        match (u, v) {
-            (Some(u), Some(v)) => self.put(t, 0, u, v),
-            _ => false,
-        }
-    }
-
-    fn put_uuid_id(&mut self, t: T, u: Option<[u8; 16]>, n: Option<u64>, v: Option<Box<str>>) -> bool {
-        match (u, n, v) {
-            (Some(u), Some(n), Some(v)) => self.put(t, n, u, v),
-            _ => false,
-        }
-    }
-
-    /// Feed any decoded record; metadata records (RECORDS.md §6.11) update the cache. Returns
-    /// whether anything changed. Records that are not metadata, or lack the fields, are ignored.
+    /// Feed any decoded record; metadata records (RECORDS.md §6.11) update the cache through
+    /// their [`LEARN`] rows. Returns whether anything changed. Records that are not metadata, or
+    /// lack the fields, are ignored.
     pub fn learn(&mut self, r: &Obj) -> bool {
-        let Some(rt) = r.get_u("recordType") else { return false };
-        let id = || u_of(r, "id");
-        let name = || name_of(r, "name");
-        let id_name = |t: T| (t, id(), name());
-        let simple = match rt {
-            4 => Some(id_name(T::Priority)),
-            55 => Some(id_name(T::ClientApp)),
-            59 => Some(id_name(T::NetProto)),
-            60 => Some(id_name(T::Attribute)),
-            63 => Some(id_name(T::AppProto)),
-            90 => Some(id_name(T::SourceType)),
-            91 => Some(id_name(T::SourceApp)),
-            96 => Some(id_name(T::SourceDetector)),
-            109 => Some(id_name(T::WebApp)),
-            120 => Some(id_name(T::RuleAction)),
-            121 => Some(id_name(T::UrlCategory)),
-            122 => Some(id_name(T::UrlReputation)),
-            123 => Some(id_name(T::Device)),
-            128 => Some(id_name(T::MalwareEventType)),
-            129 => Some(id_name(T::MalwareSubtype)),
-            130 => Some(id_name(T::AmpDetector)),
-            131 => Some(id_name(T::AmpFileType)),
-            281 => Some(id_name(T::SiSrcDst)),
-            300 => Some(id_name(T::Realm)),
-            302 => Some(id_name(T::SecurityGroup)),
-            350 => Some(id_name(T::NetmapDomain)),
-            510 => Some(id_name(T::FileType)),
-            515 => Some(id_name(T::FileStorage)),
-            516 => Some(id_name(T::FileSandbox)),
-            517 => Some(id_name(T::SperoDisposition)),
-            518 => Some(id_name(T::ArchiveStatus)),
-            519 => Some(id_name(T::StaticAnalysis)),
-            602 => Some(id_name(T::CipherSuite)),
-            604 => Some(id_name(T::SslVersion)),
-            605 => Some(id_name(T::SslCertStatus)),
-            606 | 607 => Some(id_name(T::SslAction)),
-            608 => Some(id_name(T::SslFlowStatus)),
-            613 => Some(id_name(T::SslUrlCategory)),
-            69 => Some(id_name(T::CorrPolicy)),
-            124 => Some((T::RuleReason, id(), name_of(r, "description"))),
-            62 => Some((T::SystemUser, id(), name_of(r, "username"))),
-            98 => Some((T::User, id(), name_of(r, "username"))),
-            111 => Some((T::XdataType, u_of(r, "type"), name())),
-            520 => Some((T::Country, u_of(r, "countryCode"), name_of(r, "country"))),
-            _ => None,
+        let Some(rt) = r.get_u("recordType").and_then(|rt| u32::try_from(rt).ok()) else { return false };
+        let Some(rows) = index().learn_by_record.get(&rt) else { return false };
+        let mut changed = false;
+        for row in rows {
+            changed |= self.learn_row(r, row);
+        }
+        changed
+    }
+
+    fn learn_row(&mut self, r: &Obj, row: &LearnRow) -> bool {
+        let Some(table) = table_row(row.table) else { return false };
+        let Some(key) = learned_key(table.key, r, row.key) else { return false };
+        let value = match row.value {
+            LearnValue::Text(f) => r.get(f).and_then(text_of).map(|b| data_text(b).into_boxed_str()),
+            LearnValue::Number(f) => r.get_u(f).map(|n| n.to_string().into_boxed_str()),
         };
-        if let Some((t, n, v)) = simple {
-            return self.put_id(t, n, v);
-        }
-        let uuid = || uuid_of(r, "uuid");
-        match rt {
-            115 => self.put_uuid(T::Zone, uuid(), name()),
-            116 => self.put_uuid(T::Interface, uuid(), name()),
-            117 => self.put_uuid(T::AcpName, uuid(), name()),
-            118 => self.put_uuid(T::IpsPolicy, uuid(), name()),
-            127 => self.put_uuid(T::Cloud, uuid(), name()),
-            132 => self.put_uuid(T::SecurityContext, uuid(), name()),
-            282 => self.put_uuid(T::SiGeneral, uuid(), name()),
-            322 => self.put_uuid(T::Sinkhole, uuid(), name()),
-            530 => self.put_uuid(T::FilePolicy, uuid(), name()),
-            600 => self.put_uuid(T::SslPolicy, uuid(), name()),
-            700 => self.put_uuid(T::Nap, uuid(), name()),
-            54 => {
-                let u = uuid();
-                let a = self.put_uuid(T::OsName, u, name());
-                let b = self.put_uuid(T::OsVendor, u, name_of(r, "vendor"));
-                let c = self.put_uuid(T::OsVersion, u, name_of(r, "version"));
-                a | b | c
-            }
-            66 => {
-                let (Some(gid), Some(sid)) = (u_of(r, "generatorId"), u_of(r, "ruleId")) else { return false };
-                let n = rule_key(gid, sid);
-                let a = self.put_id(T::RuleMessage, Some(n), name_of(r, "message"));
-                let rendered = u_of(r, "signatureId").map(|s| s.to_string().into_boxed_str());
-                let b = self.put_id(T::RuleRendered, Some(n), rendered);
-                a | b
-            }
-            67 => {
-                let a = self.put_id(T::ClassName, id(), name());
-                let b = self.put_id(T::ClassDesc, id(), name_of(r, "description"));
-                a | b
-            }
-            70 => {
-                let a = self.put_id(T::CorrRuleName, id(), name());
-                let b = self.put_id(T::CorrRuleDesc, id(), name_of(r, "description"));
-                let c = self.put_id(T::CorrRuleType, id(), name_of(r, "eventType"));
-                a | b | c
-            }
-            119 => self.put_uuid_id(T::FwRule, uuid(), id(), name()),
-            145..=147 => {
-                let (u, s, v) = (uuid(), u_of(r, "sensorId"), name());
-                let a = self.put_uuid_id(T::AcPolicy, u, s, v.clone());
-                let b = self.put_uuid(T::AcpAny, u, v);
-                a | b
-            }
-            161 => {
-                let a = self.put_id(T::IocCategory, id(), name_of(r, "category"));
-                let b = self.put_id(T::IocEventType, id(), name_of(r, "eventType"));
-                a | b
-            }
-            260 => {
-                let n = match (u_of(r, "protocol"), u_of(r, "type")) {
-                    (Some(p), Some(t)) => Some(icmp_type_key(p, t)),
-                    _ => None,
-                };
-                self.put_id(T::IcmpType, n, name_of(r, "description"))
-            }
-            270 => {
-                let n = match (u_of(r, "protocol"), u_of(r, "type"), u_of(r, "code")) {
-                    (Some(p), Some(t), Some(c)) => Some(icmp_code_key(p, t, c)),
-                    _ => None,
-                };
-                self.put_id(T::IcmpCode, n, name_of(r, "description"))
-            }
-            280 => self.put_uuid_id(T::SiCategory, uuid_of(r, "accessControlPolicyUuid"), id(), name()),
-            601 => self.put_uuid_id(T::SslRule, uuid_of(r, "revision"), id(), name()),
-            320 | 321 => {
-                let (tn, td) = if rt == 320 {
-                    (T::DnsRecordName, T::DnsRecordDesc)
-                } else {
-                    (T::DnsResponseName, T::DnsResponseDesc)
-                };
-                let a = self.put_id(tn, id(), name());
-                let b = self.put_id(td, id(), name_of(r, "description"));
-                a | b
-            }
-            511 => {
-                let sha: Option<[u8; 32]> = match r.get("shaHash") {
-                    Some(Value::Hex(b) | Value::Data(b)) => b.as_slice().try_into().ok(),
-                    _ => None,
-                };
-                match (sha, name_of(r, "fileName")) {
-                    (Some(s), Some(v)) => match self.shas.get(&s) {
-                        Some(old) if *old == v => false,
-                        _ => {
-                            self.shas.insert(s, v);
-                            true
-                        }
-                    },
-                    _ => false,
-                }
-            }
-            _ => false,
+        match value {
+            Some(v) => self.store(row.table, key, v),
+            None => false,
         }
     }
 
-    /// Name for an integer id: learned, else built-in.
-    pub(crate) fn id(&self, t: T, n: u64) -> Option<&str> {
-        if let Some(v) = self.names.get(&K { t, n, u: [0; 16] }) {
-            return Some(v);
+    /// Name for a key of a table: learned, else built-in (integer keys from the table's
+    /// built-ins; the all-zero UUID or SHA-256 from its zero name).
+    #[inline]
+    pub(crate) fn lookup(&self, row: &TableRow, key: &CacheKey) -> Option<&str> {
+        let learned = |id: u64, uuid: [u8; 16]| self.names.get(&EntryKey { table: row.table, id, uuid }).map(|v| &**v);
+        match *key {
+            CacheKey::Id(n) => learned(n, [0; 16]).or_else(|| find(row.builtin, n)),
+            CacheKey::Uuid(u) => learned(0, u).or_else(|| if u == [0; 16] { row.zero } else { None }),
+            CacheKey::UuidAndId(u, n) => learned(n, u),
+            CacheKey::Sha256(s) => match self.shas.get(&s) {
+                Some(v) => Some(v),
+                None if s == [0; 32] => row.zero,
+                None => None,
+            },
         }
-        find(builtin(t), n)
     }
 
-    /// Learned name only (no built-in fallback).
-    pub(crate) fn learned(&self, t: T, n: u64) -> Option<&str> {
-        self.names.get(&K { t, n, u: [0; 16] }).map(|v| &**v)
-    }
-
-    /// Name for a UUID: learned, else built-in (all-zero UUID).
-    pub(crate) fn uuid(&self, t: T, u: &[u8; 16]) -> Option<&str> {
-        if let Some(v) = self.names.get(&K { t, n: 0, u: *u }) {
-            return Some(v);
-        }
-        if *u == [0; 16] {
-            return match t {
-                T::Zone | T::Interface | T::Cloud => Some(tables::ZERO_UUID_NA),
-                T::OsName | T::OsVendor | T::OsVersion => Some(tables::ZERO_UUID_OS),
-                _ => None,
-            };
-        }
-        None
-    }
-
-    /// Name for a (UUID, integer) pair.
-    pub(crate) fn uuid_id(&self, t: T, u: &[u8; 16], n: u64) -> Option<&str> {
-        self.names.get(&K { t, n, u: *u }).map(|v| &**v)
-    }
-
-    /// Threat / file name for a SHA-256.
-    pub(crate) fn sha(&self, s: &[u8; 32]) -> Option<&str> {
-        match self.shas.get(s) {
+    /// [`MetadataCache::lookup`] of an integer key.
+    #[inline]
+    pub(crate) fn lookup_id(&self, row: &TableRow, n: u64) -> Option<&str> {
+        match self.names.get(&EntryKey { table: row.table, id: n, uuid: [0; 16] }) {
             Some(v) => Some(v),
-            None if *s == [0; 32] => Some(tables::ZERO_SHA),
+            None => find(row.builtin, n),
+        }
+    }
+
+    /// [`MetadataCache::lookup`] of a UUID key.
+    #[inline]
+    pub(crate) fn lookup_uuid(&self, row: &TableRow, u: [u8; 16]) -> Option<&str> {
+        match self.names.get(&EntryKey { table: row.table, id: 0, uuid: u }) {
+            Some(v) => Some(v),
+            None if u == [0; 16] => row.zero,
             None => None,
         }
     }
 
+    /// Name for a key of a table given by name (see [`MetadataCache::lookup`]).
+    pub(crate) fn name(&self, table: CacheTable, key: &CacheKey) -> Option<&str> {
+        self.lookup(table_row(table)?, key)
+    }
+
     /// Persist as a versioned JSON document (entries sorted, so equal caches give equal bytes).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut keys: Vec<&K> = self.names.keys().collect();
+        let mut keys: Vec<&EntryKey> = self.names.keys().collect();
         keys.sort_unstable();
         let mut shas: Vec<&[u8; 32]> = self.shas.keys().collect();
         shas.sort_unstable();
@@ -472,35 +258,30 @@ impl MetadataCache {
         write_json_str(&mut out, FORMAT);
         out.push_str(&format!(",\"version\":{VERSION},\"entries\":["));
         let mut first = true;
+        let mut entry = |out: &mut String, table: &str, id: u64, key: Option<String>, value: &str| {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push('[');
+            write_json_str(out, table);
+            out.push_str(&format!(",{id},"));
+            match key {
+                None => out.push_str("null"),
+                Some(k) => write_json_str(out, &k),
+            }
+            out.push(',');
+            write_json_str(out, value);
+            out.push(']');
+        };
         for k in keys {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            out.push('[');
-            write_json_str(&mut out, k.t.name());
-            out.push_str(&format!(",{},", k.n));
-            if k.u == [0; 16] && !is_uuid_table(k.t) {
-                out.push_str("null");
-            } else {
-                write_json_str(&mut out, &crate::value::uuid_text(&k.u));
-            }
-            out.push(',');
-            write_json_str(&mut out, &self.names[k]);
-            out.push(']');
+            let Some(row) = table_row(k.table) else { continue };
+            let uuid = (k.uuid != [0; 16] || row.key.has_uuid()).then(|| uuid_text(&k.uuid));
+            entry(&mut out, row.name, k.id, uuid, &self.names[k]);
         }
+        let sha_table = table_row(CacheTable::FileSha).map_or("fileSha", |r| r.name);
         for s in shas {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            out.push('[');
-            write_json_str(&mut out, T::FileSha.name());
-            out.push_str(",0,");
-            write_json_str(&mut out, &hex(s));
-            out.push(',');
-            write_json_str(&mut out, &self.shas[s]);
-            out.push(']');
+            entry(&mut out, sha_table, 0, Some(hex(s)), &self.shas[s]);
         }
         out.push_str("]}");
         out.into_bytes()
@@ -525,10 +306,10 @@ impl MetadataCache {
             let bad = |what: &str| err(&format!("entry {i}: {what}"));
             let a = e.as_array().filter(|a| a.len() == 4).ok_or_else(|| bad("not a 4-element array"))?;
             let tname = a[0].as_str().ok_or_else(|| bad("table is not a string"))?;
-            let t = T::from_name(tname).ok_or_else(|| bad(&format!("unknown table {tname:?}")))?;
-            let n = a[1].as_u64().ok_or_else(|| bad("id is not an unsigned integer"))?;
+            let row = index().by_name.get(tname).ok_or_else(|| bad(&format!("unknown table {tname:?}")))?;
+            let id = a[1].as_u64().ok_or_else(|| bad("id is not an unsigned integer"))?;
             let v = a[3].as_str().ok_or_else(|| bad("value is not a string"))?;
-            if t == T::FileSha {
+            if row.key == KeyKind::Sha256 {
                 let s: [u8; 32] = a[2]
                     .as_str()
                     .and_then(unhex)
@@ -537,65 +318,13 @@ impl MetadataCache {
                 c.shas.insert(s, v.into());
                 continue;
             }
-            let u = match &a[2] {
+            let uuid = match &a[2] {
                 serde_json::Value::Null => [0; 16],
                 serde_json::Value::String(s) => parse_uuid(s).ok_or_else(|| bad("bad UUID"))?,
                 _ => return Err(bad("UUID is neither null nor a string")),
             };
-            c.names.insert(K { t, n, u }, v.into());
+            c.names.insert(EntryKey { table: row.table, id, uuid }, v.into());
         }
         Ok(c)
-    }
-}
-
-fn is_uuid_table(t: T) -> bool {
-    t >= T::OsName
-}
-
-/// Key of a rule message: (generator id, rule id).
-pub(crate) fn rule_key(gid: u64, sid: u64) -> u64 {
-    ((gid & 0xffff_ffff) << 32) | (sid & 0xffff_ffff)
-}
-
-/// Key of an ICMP type: (protocol, type).
-pub(crate) fn icmp_type_key(protocol: u64, ty: u64) -> u64 {
-    ((protocol & 0xffff) << 16) | (ty & 0xffff)
-}
-
-/// Key of an ICMP code: (protocol, type, code).
-pub(crate) fn icmp_code_key(protocol: u64, ty: u64, code: u64) -> u64 {
-    ((protocol & 0xffff) << 32) | ((ty & 0xffff) << 16) | (code & 0xffff)
-}
-
-/// Built-in fallback table of an id-keyed cache table (RECORDS.md §7.5).
-fn builtin(t: T) -> &'static [(u64, &'static str)] {
-    use tables::*;
-    match t {
-        T::Device => DEVICES,
-        T::User
-        | T::AppProto
-        | T::ClientApp
-        | T::SourceApp
-        | T::WebApp
-        | T::UrlCategory
-        | T::UrlReputation
-        | T::SourceDetector
-        | T::FileType
-        | T::AmpFileType => UNKNOWN_ZERO,
-        T::MalwareEventType => AMP_EVENT_TYPES,
-        T::MalwareSubtype => AMP_SUBTYPES,
-        T::Country => COUNTRIES,
-        T::SourceType | T::AmpDetector => RNA_ZERO,
-        T::SiSrcDst => SI_SRC_DEST,
-        T::RuleReason => RULE_REASONS,
-        T::FileStorage => FILE_STORAGE,
-        T::FileSandbox => FILE_SANDBOX,
-        T::SperoDisposition => DISPOSITIONS,
-        T::ArchiveStatus => ARCHIVE_STATUS,
-        T::SslAction => SSL_ACTIONS,
-        T::SslFlowStatus => SSL_FLOW_STATUS,
-        T::SslCertStatus => SSL_CERT_STATUS,
-        T::XdataType => XFF_TYPES,
-        _ => &[],
     }
 }

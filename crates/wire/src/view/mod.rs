@@ -13,12 +13,21 @@
 //! `sourceIp`/`destinationIp`, record 110 type 2 gets `originalSrcIP`, record 119 gets
 //! `firewallPolicy`, and records 282 and 350 are cached. Lookups that miss leave the key out.
 //! All built-in value tables are static data in [`tables`].
+//!
+//! What the view knows is data: the cache tables and what each metadata record teaches are rows
+//! in [`rows`], the per-record computed keys are rows in `rules.rs` (a few rules that are not
+//! lookups are named functions in `special.rs`), and [`missing_rows`] checks they are complete.
 
 mod cache;
+mod check;
 mod compute;
+pub mod rows;
+mod rules;
+mod special;
 pub mod tables;
 
 pub use cache::MetadataCache;
+pub use check::{missing_rows, ViewTables, VIEW_TABLES};
 
 use crate::value::{Obj, Value};
 

@@ -3,6 +3,8 @@
 
 use estreamer_wire::schema::catalog::{family_def, missing_rows, Tables, FAMILIES, IDENTITY, TABLES, VERSIONED};
 use estreamer_wire::schema::RECORDS;
+use estreamer_wire::view::rows::{CacheTable, LearnRow, TableRow, CACHE_TABLES, LEARN, UNLEARNED};
+use estreamer_wire::view::{missing_rows as missing_view_rows, ViewTables, VIEW_TABLES};
 
 #[test]
 fn every_record_type_has_all_its_rows() {
@@ -13,6 +15,42 @@ fn every_record_type_has_all_its_rows() {
     }
     assert_eq!(RECORDS.len(), 143);
     let _ = family_def(RECORDS[0].family);
+    let missing = missing_view_rows(&VIEW_TABLES);
+    assert!(missing.is_empty(), "{missing:#?}");
+    assert_eq!(CACHE_TABLES.len(), CacheTable::ALL.len());
+}
+
+#[test]
+fn removing_a_view_row_is_noticed() {
+    // What a metadata record teaches: record 123 (device names) loses its only row.
+    let learn: Vec<LearnRow> = LEARN.iter().copied().filter(|l| !l.records.contains(&123)).collect();
+    let missing = missing_view_rows(&ViewTables { learn: &learn, ..VIEW_TABLES });
+    assert_eq!(missing, vec!["metadata record 123 has neither a LEARN row nor an UNLEARNED entry".to_string()]);
+    // A record that teaches nothing must say so.
+    let unlearned: Vec<u32> = UNLEARNED.iter().copied().filter(|&t| t != 614).collect();
+    let missing = missing_view_rows(&ViewTables { unlearned: &unlearned, ..VIEW_TABLES });
+    assert_eq!(missing, vec!["metadata record 614 has neither a LEARN row nor an UNLEARNED entry".to_string()]);
+    // A cache table without its key-kind row: named, and so is every row that uses it.
+    let tables: Vec<TableRow> = CACHE_TABLES.iter().copied().filter(|r| r.table != CacheTable::Device).collect();
+    let missing = missing_view_rows(&ViewTables { tables: &tables, ..VIEW_TABLES });
+    assert_eq!(
+        missing,
+        vec![
+            "cache table Device has no CACHE_TABLES row (its key kind)".to_string(),
+            "LEARN row of [123] for Device: the table has no row".to_string(),
+        ]
+    );
+    let tables: Vec<TableRow> = CACHE_TABLES.iter().copied().filter(|r| r.table != CacheTable::FirewallRule).collect();
+    let missing = missing_view_rows(&ViewTables { tables: &tables, ..VIEW_TABLES });
+    assert_eq!(missing[0], "cache table FirewallRule has no CACHE_TABLES row (its key kind)");
+    assert!(missing.contains(&"LEARN row of [119] for FirewallRule: the table has no row".to_string()), "{missing:?}");
+    // A learn row whose key does not fit its table's key kind.
+    let learn: Vec<LearnRow> = LEARN
+        .iter()
+        .map(|l| if l.table == CacheTable::IcmpCode { LearnRow { key: &["protocol", "type"], ..*l } } else { *l })
+        .collect();
+    let missing = missing_view_rows(&ViewTables { learn: &learn, ..VIEW_TABLES });
+    assert_eq!(missing, vec!["LEARN row of [270] for IcmpCode: 2 key fields for a Ids([16, 16, 16]) key".to_string()]);
 }
 
 #[test]

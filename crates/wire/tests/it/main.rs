@@ -13,3 +13,4 @@ mod strict_json;
 mod unknown;
 mod vectors;
 mod view;
+mod view_corpus;
