@@ -78,8 +78,17 @@ pub async fn encore_subscribe<S: AsyncReadExt + AsyncWriteExt + Unpin>(s: &mut S
 
 /// Resident set size of this process in KiB (Linux `/proc/self/status`), for memory bounds.
 pub fn rss_kib() -> Option<u64> {
+    status_kib("VmRSS:")
+}
+
+/// Peak resident set size of this process so far in KiB (`VmHWM`).
+pub fn peak_rss_kib() -> Option<u64> {
+    status_kib("VmHWM:")
+}
+
+fn status_kib(key: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    s.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Open file descriptors of this process (Linux `/proc/self/fd`).
