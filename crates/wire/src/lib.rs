@@ -2,12 +2,14 @@
 //!
 //! * [`message`]: the message layer — header, two-phase framing, every message type.
 //! * [`schema`]: every record and block layout as data tables.
+//! * [`cursor`]: the one bounded cursor every decoder reads untrusted bytes through.
 //! * [`walk`]: the one generic walker that decodes, encodes and converts records by those tables.
 //! * [`value`]: the decoded record tree and its JSON rendering.
 //! * [`host_profile`]: what the network map knows about a host, and its host-profile blocks.
 //! * [`session`]: sans-io server and client state machines (bytes in, bytes out, time passed in).
 
 pub mod capture;
+pub mod cursor;
 pub mod from_json;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;

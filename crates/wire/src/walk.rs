@@ -5,6 +5,7 @@
 //! allows, the rest is kept as hex under [`UNPARSED_KEY`], and an [`Issue`] says what and where.
 //! Every length read from the wire is checked against the enclosing bound before it is used.
 
+use crate::cursor::Cursor;
 use crate::schema::{record_def, BlockDef, Choice, Field, Series, Ty};
 use crate::value::{Obj, Value};
 use crate::WireError;
@@ -116,7 +117,7 @@ pub fn decode_record(head: RecordHead, body: &[u8]) -> Decoded {
     obj.push("archiveTimestamp", Value::U(head.archive_ts.into()));
     obj.push("checksum", Value::U(head.checksum.into()));
     obj.push("blockType", Value::U(0));
-    let mut d = Dec { buf: body, issues: Vec::new(), record_type: head.record_type, block: None };
+    let mut d = Dec { issues: Vec::new(), record_type: head.record_type, block: None };
     match record_def(head.record_type) {
         None => {
             d.issue(IssueKind::UnknownRecordType, 0);
@@ -125,13 +126,12 @@ pub fn decode_record(head: RecordHead, body: &[u8]) -> Decoded {
             }
         }
         Some(def) => {
-            let mut pos = 0;
-            let end = body.len();
-            if d.fields(def.body, &mut pos, end, &mut obj).is_err() {
-                obj.set(UNPARSED_KEY, false, Value::Hex(body[pos.min(end)..].to_vec()));
-            } else if pos < end {
-                d.issue(IssueKind::TrailingBytes, pos);
-                obj.set(UNPARSED_KEY, false, Value::Hex(body[pos..].to_vec()));
+            let mut cur = Cursor::new(body);
+            if d.fields(def.body, &mut cur, &mut obj).is_err() {
+                obj.set(UNPARSED_KEY, false, Value::Hex(cur.tail_from(cur.pos()).to_vec()));
+            } else if !cur.is_empty() {
+                d.issue(IssueKind::TrailingBytes, cur.pos());
+                obj.set(UNPARSED_KEY, false, Value::Hex(cur.tail_from(cur.pos()).to_vec()));
             }
         }
     }
@@ -143,10 +143,9 @@ pub fn decode_record(head: RecordHead, body: &[u8]) -> Decoded {
 /// [`UNPARSED_KEY`] and reported as an [`Issue`] whose `record_type` is 0 and whose offset
 /// counts from the first byte of `bytes`. Bytes after the block's own length are trailing.
 pub fn decode_block(def: &'static BlockDef, bytes: &[u8]) -> Decoded {
-    let mut d = Dec { buf: bytes, issues: Vec::new(), record_type: 0, block: None };
-    let mut pos = 0;
-    let end = bytes.len();
-    let mut value = match d.block(def, &mut pos, end, None) {
+    let mut d = Dec { issues: Vec::new(), record_type: 0, block: None };
+    let mut cur = Cursor::new(bytes);
+    let mut value = match d.block(def, &mut cur, None) {
         Ok(obj) => obj,
         Err(Broken) => {
             let mut obj = Obj::new();
@@ -154,9 +153,9 @@ pub fn decode_block(def: &'static BlockDef, bytes: &[u8]) -> Decoded {
             return Decoded { value: obj, issues: d.issues };
         }
     };
-    if pos < end {
-        d.issue(IssueKind::TrailingBytes, pos);
-        value.set(UNPARSED_KEY, false, Value::Hex(bytes[pos..].to_vec()));
+    if !cur.is_empty() {
+        d.issue(IssueKind::TrailingBytes, cur.pos());
+        value.set(UNPARSED_KEY, false, Value::Hex(cur.tail_from(cur.pos()).to_vec()));
     }
     Decoded { value, issues: d.issues }
 }
@@ -173,40 +172,46 @@ pub fn encode_block(def: &'static BlockDef, value: &Obj) -> Result<Vec<u8>, Wire
 /// Ran out of bytes inside a field: the position is no longer trustworthy.
 struct Broken;
 
-struct Dec<'a> {
-    buf: &'a [u8],
+/// The decoder's state besides the cursor: the issues met and where (record, block).
+struct Dec {
     issues: Vec<Issue>,
     record_type: u32,
     block: Option<(Series, u32)>,
 }
 
-impl Dec<'_> {
+impl Dec {
     fn issue(&mut self, kind: IssueKind, offset: usize) {
         self.issues.push(Issue { kind, record_type: self.record_type, block: self.block, offset });
     }
 
-    fn take(&mut self, pos: &mut usize, end: usize, n: usize) -> Result<&[u8], Broken> {
-        match pos.checked_add(n) {
-            Some(stop) if stop <= end => {
-                let s = &self.buf[*pos..stop];
-                *pos = stop;
-                Ok(s)
-            }
-            _ => {
-                self.issue(IssueKind::Truncated, *pos);
+    /// `n` bytes, or a Truncated issue where they were missing.
+    fn take<'a>(&mut self, cur: &mut Cursor<'a>, n: usize) -> Result<&'a [u8], Broken> {
+        match cur.take(n) {
+            Some(s) => Ok(s),
+            None => {
+                self.issue(IssueKind::Truncated, cur.pos());
                 Err(Broken)
             }
         }
     }
 
-    fn u32_at(&mut self, pos: &mut usize, end: usize) -> Result<u32, Broken> {
-        let b = self.take(pos, end, 4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    fn array<const N: usize>(&mut self, cur: &mut Cursor<'_>) -> Result<[u8; N], Broken> {
+        match cur.array() {
+            Some(a) => Ok(a),
+            None => {
+                self.issue(IssueKind::Truncated, cur.pos());
+                Err(Broken)
+            }
+        }
     }
 
-    /// Decode `fields` from `pos` up to `end` into `out`. Stops quietly (with a ShortBody
-    /// issue) if the body ends exactly at a field boundary.
-    fn fields(&mut self, fields: &[Field], pos: &mut usize, end: usize, out: &mut Obj) -> Result<(), Broken> {
+    fn u32(&mut self, cur: &mut Cursor<'_>) -> Result<u32, Broken> {
+        self.array(cur).map(u32::from_be_bytes)
+    }
+
+    /// Decode `fields` from the cursor into `out`. Stops quietly (with a ShortBody issue) if
+    /// the window ends exactly at a field boundary.
+    fn fields(&mut self, fields: &[Field], cur: &mut Cursor<'_>, out: &mut Obj) -> Result<(), Broken> {
         for field in fields {
             if let Some(c) = field.cond {
                 if out.get_u(c).unwrap_or(0) == 0 {
@@ -218,56 +223,47 @@ impl Dec<'_> {
                 Ty::Bytes(k) => out.get_u(k) == Some(0),
                 _ => false,
             };
-            if *pos >= end && !empty_ok {
+            if cur.is_empty() && !empty_ok {
                 // Older servers send shorter versions of a layout; eNcore stops here too.
-                self.issue(IssueKind::ShortBody, *pos);
+                self.issue(IssueKind::ShortBody, cur.pos());
                 return Ok(());
             }
-            self.field(field, pos, end, out)?;
+            self.field(field, cur, out)?;
         }
         Ok(())
     }
 
-    fn field(&mut self, field: &Field, pos: &mut usize, end: usize, out: &mut Obj) -> Result<(), Broken> {
+    fn field(&mut self, field: &Field, cur: &mut Cursor<'_>, out: &mut Obj) -> Result<(), Broken> {
         let v = match field.ty {
-            Ty::U8 => Value::U(self.take(pos, end, 1)?[0].into()),
-            Ty::U16 | Ty::Len16(_) => {
-                let b = self.take(pos, end, 2)?;
-                Value::U(u16::from_be_bytes([b[0], b[1]]).into())
-            }
-            Ty::U32 | Ty::Len32(_) => Value::U(self.u32_at(pos, end)?.into()),
-            Ty::U64 => {
-                let b = self.take(pos, end, 8)?;
-                Value::U(u64::from_be_bytes(b.try_into().expect("8 bytes")))
-            }
-            Ty::Ipv4 => Value::Ip4(self.take(pos, end, 4)?.try_into().expect("4 bytes")),
-            Ty::Ipv6 => Value::Ip6(self.take(pos, end, 16)?.try_into().expect("16 bytes")),
-            Ty::Uuid => Value::Uuid(self.take(pos, end, 16)?.try_into().expect("16 bytes")),
-            Ty::Mac => Value::Mac(self.take(pos, end, 6)?.try_into().expect("6 bytes")),
-            Ty::Hex(n) => Value::Hex(self.take(pos, end, n)?.to_vec()),
+            Ty::U8 => Value::U(self.array::<1>(cur)?[0].into()),
+            Ty::U16 | Ty::Len16(_) => Value::U(u16::from_be_bytes(self.array(cur)?).into()),
+            Ty::U32 | Ty::Len32(_) => Value::U(self.u32(cur)?.into()),
+            Ty::U64 => Value::U(u64::from_be_bytes(self.array(cur)?)),
+            Ty::Ipv4 => Value::Ip4(self.array(cur)?),
+            Ty::Ipv6 => Value::Ip6(self.array(cur)?),
+            Ty::Uuid => Value::Uuid(self.array(cur)?),
+            Ty::Mac => Value::Mac(self.array(cur)?),
+            Ty::Hex(n) => Value::Hex(self.take(cur, n)?.to_vec()),
             Ty::Bytes(len_key) => {
                 let n = out.get_u(len_key).unwrap_or(0);
                 let n = usize::try_from(n).unwrap_or(usize::MAX);
-                Value::Data(self.take(pos, end, n)?.to_vec())
+                Value::Data(self.take(cur, n)?.to_vec())
             }
-            Ty::Rest => {
-                let n = end.saturating_sub(*pos);
-                Value::Data(self.take(pos, end, n)?.to_vec())
-            }
-            Ty::Block(def) => Value::Obj(self.block(def, pos, end, None)?),
+            Ty::Rest => Value::Data(cur.rest().to_vec()),
+            Ty::Block(def) => Value::Obj(self.block(def, cur, None)?),
             Ty::BlockChoice(choice) => {
-                let def = self.choose(choice, *pos, end)?;
-                Value::Obj(self.block(def, pos, end, None)?)
+                let def = self.choose(choice, cur)?;
+                Value::Obj(self.block(def, cur, None)?)
             }
-            Ty::List(def) => Value::Obj(self.list(def, pos, end)?),
+            Ty::List(def) => Value::Obj(self.list(def, cur)?),
             Ty::Merge(def) => {
-                let inner = self.block(def, pos, end, Some(out))?;
+                let inner = self.block(def, cur, Some(out))?;
                 debug_assert!(inner.0.is_empty());
                 return Ok(());
             }
             Ty::Choice(choice) => {
-                let def = self.choose(choice, *pos, end)?;
-                self.block(def, pos, end, Some(out))?;
+                let def = self.choose(choice, cur)?;
+                self.block(def, cur, Some(out))?;
                 return Ok(());
             }
         };
@@ -282,16 +278,38 @@ impl Dec<'_> {
 
     /// Peek the block type word to pick the version (RECORDS.md §3.3); an unknown version is
     /// decoded with the newest layout and reported.
-    fn choose(&mut self, choice: &'static Choice, pos: usize, end: usize) -> Result<&'static BlockDef, Broken> {
-        let mut peek = pos;
-        let wire = self.u32_at(&mut peek, end)?;
+    fn choose(&mut self, choice: &'static Choice, cur: &Cursor<'_>) -> Result<&'static BlockDef, Broken> {
+        let Some(wire) = cur.peek_u32() else {
+            self.issue(IssueKind::Truncated, cur.pos());
+            return Err(Broken);
+        };
         Ok(match choice.find(wire) {
             Some(d) => d,
             None => {
-                self.issue(IssueKind::UnknownBlockVersion(wire), pos);
+                self.issue(IssueKind::UnknownBlockVersion(wire), cur.pos());
                 choice.default
             }
         })
+    }
+
+    /// The window of a block or list whose 8-byte header (type, length) starts at the cursor,
+    /// with its type and length; the cursor is past the header. A length below 8 or beyond
+    /// the enclosing window is a Truncated issue (cursor back at the header).
+    fn framed<'a>(&mut self, cur: &mut Cursor<'a>) -> Result<(u32, u32, Cursor<'a>), Broken> {
+        let start = cur.pos();
+        let kind = self.u32(cur)?;
+        let len = self.u32(cur)?;
+        match cur.window(start, len as usize) {
+            Some(mut inner) if len >= 8 => {
+                inner.seek(start + 8);
+                Ok((kind, len, inner))
+            }
+            _ => {
+                cur.seek(start);
+                self.issue(IssueKind::Truncated, start);
+                Err(Broken)
+            }
+        }
     }
 
     /// Decode one block. With `merge_into`, its entries go into that object (and the block's
@@ -299,8 +317,7 @@ impl Dec<'_> {
     fn block(
         &mut self,
         def: &'static BlockDef,
-        pos: &mut usize,
-        end: usize,
+        cur: &mut Cursor<'_>,
         merge_into: Option<&mut Obj>,
     ) -> Result<Obj, Broken> {
         let mut own = Obj::new();
@@ -310,20 +327,10 @@ impl Dec<'_> {
             None => &mut own,
         };
         let Some((type_key, len_key)) = def.header else {
-            self.fields(def.fields, pos, end, target)?;
+            self.fields(def.fields, cur, target)?;
             return Ok(own);
         };
-        let start = *pos;
-        let btype = self.u32_at(pos, end)?;
-        let blen = self.u32_at(pos, end)?;
-        let bend = match start.checked_add(blen as usize) {
-            Some(e) if blen >= 8 && e <= end => e,
-            _ => {
-                *pos = start;
-                self.issue(IssueKind::Truncated, start);
-                return Err(Broken);
-            }
-        };
+        let (btype, blen, mut inner) = self.framed(cur)?;
         if merged {
             if let Some(shadow) = target.0.iter_mut().find(|e| e.key == "deviceId" && !e.hidden) {
                 // Record 71: the block's deviceId replaces the discovery header's (§6.6).
@@ -336,53 +343,42 @@ impl Dec<'_> {
         target.set(type_key, false, Value::U(btype.into()));
         target.set(len_key, false, Value::U(blen.into()));
         let saved = self.block.replace((def.series, def.number));
-        let mut inner = start + 8;
-        let r = self.fields(def.fields, &mut inner, bend, target);
+        let r = self.fields(def.fields, &mut inner, target);
         if r.is_err() {
-            target.set(UNPARSED_KEY, false, Value::Hex(self.buf[inner.min(bend)..bend].to_vec()));
-        } else if inner < bend {
-            self.issue(IssueKind::TrailingBytes, inner);
-            target.set(UNPARSED_KEY, false, Value::Hex(self.buf[inner..bend].to_vec()));
+            target.set(UNPARSED_KEY, false, Value::Hex(inner.tail_from(inner.pos()).to_vec()));
+        } else if !inner.is_empty() {
+            self.issue(IssueKind::TrailingBytes, inner.pos());
+            target.set(UNPARSED_KEY, false, Value::Hex(inner.tail_from(inner.pos()).to_vec()));
         }
         self.block = saved;
         // The block length bounds the damage: the parent continues after it.
-        *pos = bend;
+        cur.seek(inner.end());
         Ok(own)
     }
 
-    fn list(&mut self, def: &'static BlockDef, pos: &mut usize, end: usize) -> Result<Obj, Broken> {
-        let start = *pos;
-        let ltype = self.u32_at(pos, end)?;
-        let llen = self.u32_at(pos, end)?;
-        let lend = match start.checked_add(llen as usize) {
-            Some(e) if llen >= 8 && e <= end => e,
-            _ => {
-                *pos = start;
-                self.issue(IssueKind::Truncated, start);
-                return Err(Broken);
-            }
-        };
+    fn list(&mut self, def: &'static BlockDef, cur: &mut Cursor<'_>) -> Result<Obj, Broken> {
+        let (ltype, llen, mut inner) = self.framed(cur)?;
         let mut items = Vec::new();
         let mut obj = Obj::new();
         obj.push("listType", Value::U(ltype.into()));
         obj.push("listLength", Value::U(llen.into()));
-        while *pos < lend {
-            let before = *pos;
-            match self.block(def, pos, lend, None) {
+        while !inner.is_empty() {
+            let before = inner.pos();
+            match self.block(def, &mut inner, None) {
                 Ok(item) => items.push(Value::Obj(item)),
                 Err(Broken) => {
-                    obj.push(UNPARSED_KEY, Value::Hex(self.buf[before..lend].to_vec()));
+                    obj.push(UNPARSED_KEY, Value::Hex(inner.tail_from(before).to_vec()));
                     break;
                 }
             }
-            if *pos == before {
+            if inner.pos() == before {
                 // A header-less item that consumed nothing would loop forever.
-                obj.push(UNPARSED_KEY, Value::Hex(self.buf[before..lend].to_vec()));
+                obj.push(UNPARSED_KEY, Value::Hex(inner.tail_from(before).to_vec()));
                 break;
             }
         }
         obj.push("items", Value::Arr(items));
-        *pos = lend;
+        cur.seek(inner.end());
         Ok(obj)
     }
 }
