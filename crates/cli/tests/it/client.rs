@@ -2,8 +2,6 @@
 //! real files and real listeners. Exactly once across kill -9, reconnection after a service
 //! restart, several servers, every format and sink, metrics, `client test`.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, UdpSocket};
@@ -12,7 +10,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// A small deterministic generator (xorshift), so a failing run can be repeated.
 struct Rng(u64);

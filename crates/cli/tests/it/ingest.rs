@@ -293,13 +293,7 @@ fn record_replay_and_record_again_gives_the_same_records_and_json_round_trips() 
 }
 
 fn vectors_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let shared = root.join("../shared/vectors");
-    if shared.join("index.json").exists() {
-        shared
-    } else {
-        root.join("testdata/vectors")
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors")
 }
 
 #[test]
