@@ -311,10 +311,7 @@ fn client_test_shows_the_server_and_explains_each_failure() {
     std::fs::write(&pwf, format!("{PW}\n")).unwrap();
     assert!(test(&addr, &p12, &["--password-file", p(&pwf)]).0);
     // Unknown CA: a PKCS#12 from another CA does not trust this server's certificate.
-    let other = env.path("other");
-    ok(&["ca", "init", "--dir", p(&other), "--server-ip", "127.0.0.1"]);
-    let foreign = env.path("foreign.pkcs12");
-    ok(&["ca", "add-client", "--dir", p(&other), "--host", "127.0.0.1", "--out", p(&foreign), "--password", PW]);
+    let foreign = other_ca_client();
     let (ok_, text) = test(&addr, &foreign, &["--password", PW]);
     assert!(!ok_ && text.contains("unknown CA") && text.contains("subject:"), "the chain is shown anyway:\n{text}");
     // Refused because of the address: a certificate for another host is closed without a word.

@@ -172,10 +172,7 @@ fn names_resolve_and_the_metadata_cache_outlives_the_session() {
 #[test]
 fn client_from_another_ca_is_refused() {
     let env = Env::new(20);
-    let other = env.path("other");
-    ok(&["ca", "init", "--dir", p(&other)]);
-    let bad = env.path("bad.pkcs12");
-    ok(&["ca", "add-client", "--dir", p(&other), "--host", "127.0.0.1", "--out", p(&bad), "--password", PW]);
+    let bad = other_ca_client();
     let out = env
         .cmd()
         .args(["client", "--server", &env.addr.to_string(), "--pkcs12", p(&bad), "--password", PW])

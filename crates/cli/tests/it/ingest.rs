@@ -58,12 +58,7 @@ impl Drop for Lab {
 impl Lab {
     fn new() -> Lab {
         let dir = tempfile::tempdir().unwrap();
-        let pki = dir.path().join("pki");
-        ok(&["ca", "init", "--dir", p(&pki), "--server-ip", "127.0.0.1"]);
-        for (role, file) in [("add-client", "client.pkcs12"), ("add-sensor", "sensor.pkcs12")] {
-            let out = dir.path().join(file);
-            ok(&["ca", role, "--dir", p(&pki), "--host", "127.0.0.1", "--out", p(&out), "--password", PW]);
-        }
+        crate::common::PKI.copy_into(dir.path());
         Lab { dir, server: None, events: String::new(), ingest: String::new() }
     }
 
