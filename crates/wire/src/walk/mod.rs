@@ -7,7 +7,7 @@
 //!
 //! Encoding is strict: a value that does not fit its field (an integer above the field's width,
 //! a byte string longer than its fixed size or its length word, a value of another type) is a
-//! [`WireError`] naming the record type, the field's path and the value; nothing is truncated.
+//! [`WireError`](crate::WireError) naming the record type, the field's path and the value; nothing is truncated.
 
 mod decode;
 mod encode;
@@ -23,7 +23,7 @@ pub use encode::{encode_block, encode_record_body};
 pub const UNPARSED_KEY: &str = "@unparsed";
 
 /// List header number written for a list value without its own `listType` when the layout does
-/// not fix one ([`Field::list_header`]): S1 11, "List".
+/// not fix one ([`Field::list_header`](crate::schema::Field::list_header)): S1 11, "List".
 pub const DEFAULT_LIST_HEADER: u32 = 11;
 
 /// What kind of layout mismatch was met while decoding.
