@@ -2,12 +2,14 @@
 //!
 //! * [`message`]: the message layer — header, two-phase framing, every message type.
 //! * [`schema`]: every record and block layout as data tables.
+//! * [`cursor`]: the one bounded cursor every decoder reads untrusted bytes through.
 //! * [`walk`]: the one generic walker that decodes, encodes and converts records by those tables.
 //! * [`value`]: the decoded record tree and its JSON rendering.
 //! * [`host_profile`]: what the network map knows about a host, and its host-profile blocks.
 //! * [`session`]: sans-io server and client state machines (bytes in, bytes out, time passed in).
 
 pub mod capture;
+pub mod cursor;
 pub mod from_json;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
@@ -130,23 +132,42 @@ pub enum WireError {
         /// What is wrong with it.
         problem: String,
     },
-    /// An integer (or fixed-size byte string) too large for its wire field: never truncated.
-    #[error("field `{field}`: {value} does not fit (maximum {max})")]
+    /// An integer too large for its wire field on encode: never truncated.
+    #[error("{}field `{field}`: {value} is out of range (at most {max})", record_prefix(*record_type))]
     OutOfRange {
-        /// Field key.
-        field: &'static str,
-        /// The value (for a byte string, its length).
+        /// Record type being encoded (`None` for a standalone block).
+        record_type: Option<u32>,
+        /// Dotted path of the field (`user.vpnSession.items[2].port`).
+        field: String,
+        /// The value.
         value: u64,
         /// The largest value the field holds.
         max: u64,
     },
-    /// A value of another type than its field's.
-    #[error("field `{field}`: expected {expected}")]
+    /// A byte string (or list, or block) longer than its fixed size or its length word on
+    /// encode: never cut.
+    #[error("{}field `{field}`: {len} bytes do not fit (at most {max})", record_prefix(*record_type))]
+    FieldTooLong {
+        /// Record type being encoded (`None` for a standalone block).
+        record_type: Option<u32>,
+        /// Dotted path of the field.
+        field: String,
+        /// Its length in bytes.
+        len: usize,
+        /// The most bytes the field holds.
+        max: u64,
+    },
+    /// A value of another type than its field's on encode.
+    #[error("{}field `{field}`: expected {expected}, found {found}", record_prefix(*record_type))]
     FieldType {
-        /// Field key.
-        field: &'static str,
+        /// Record type being encoded (`None` for a standalone block).
+        record_type: Option<u32>,
+        /// Dotted path of the field.
+        field: String,
         /// What the layout wants.
         expected: &'static str,
+        /// What the value is.
+        found: &'static str,
     },
     /// Something the session waited for did not come in time.
     #[error("no {what} within {after_ms} ms")]
@@ -164,4 +185,15 @@ pub enum WireError {
         /// Session state.
         state: &'static str,
     },
+}
+
+/// `record type 4 (Priority): `, or nothing for a standalone block.
+fn record_prefix(record_type: Option<u32>) -> String {
+    match record_type {
+        None => String::new(),
+        Some(rt) => match schema::record_def(rt) {
+            Some(def) => format!("record type {rt} ({}): ", def.name),
+            None => format!("record type {rt}: "),
+        },
+    }
 }

@@ -222,7 +222,7 @@ async fn a_timed_out_host_is_gone_and_answers_survive_a_restart() {
     let victim = hosts_in(&svc.tracker, range.0, range.1)[3].address;
     // Another process (a sensor) writes the timeout while the service runs.
     {
-        let store = Store::open(&data, StoreOptions::default()).unwrap();
+        let store = Store::open(&data, StoreOptions { sync: SyncPolicy::Never, ..StoreOptions::default() }).unwrap();
         store.append(19, &host_timeout(victim, 1_900_000_000)).unwrap();
     }
     let (_c, answer) = ask(svc.addr, &id, request(4, victim, victim, true)).await;

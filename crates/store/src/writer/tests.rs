@@ -3,10 +3,15 @@
 use super::*;
 use crate::{Item, StoreOptions};
 
+/// No fsync on append: for the tests whose failures are not about syncing.
+fn unsynced() -> StoreOptions {
+    StoreOptions { sync: SyncPolicy::Never, ..StoreOptions::default() }
+}
+
 #[test]
 fn failed_write_poisons_until_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), unsynced()).unwrap();
     store.append(1, b"before").unwrap();
     {
         let mut w = store.inner.lock().unwrap();
@@ -23,7 +28,7 @@ fn failed_write_poisons_until_reopen() {
     assert!(matches!(store.sync(), Err(StoreError::Poisoned)));
     assert_eq!(store.last_seq(), 1);
     drop(store);
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), unsynced()).unwrap();
     assert_eq!(store.last_seq(), 1);
     assert_eq!(store.append(1, b"after").unwrap().seq, 2);
 }
@@ -31,7 +36,7 @@ fn failed_write_poisons_until_reopen() {
 #[test]
 fn failed_metadata_write_poisons() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+    let store = Store::open(dir.path(), unsynced()).unwrap();
     {
         store.inner.lock().unwrap().meta.make_writes_fail();
     }
@@ -77,7 +82,7 @@ fn failed_fsync_under_every_n_poisons_too() {
 #[test]
 fn one_sync_covers_every_batch_written_before_it() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), StoreOptions { sync: SyncPolicy::Never, ..StoreOptions::default() }).unwrap();
+    let store = Store::open(dir.path(), unsynced()).unwrap();
     for i in 0..3u8 {
         store.append(1, &[i]).unwrap();
     }

@@ -5,18 +5,18 @@
 //! A length above the configured maximum is an error before anything is buffered.
 
 mod bundle;
-mod cursor;
 mod error_msg;
 mod event_data;
 mod host;
+mod reader;
 mod request;
 mod streaming;
 
 pub use bundle::Bundle;
-pub use cursor::Reader;
 pub use error_msg::{error_codes, ErrorMessage};
 pub use event_data::{EventData, RecordHeaderForm};
 pub use host::{HostData, HostRequest};
+pub use reader::Reader;
 pub use request::{flags, EventStreamRequest, TIMESTAMP_NOW, TIMESTAMP_OLDEST};
 pub use streaming::{EventSpec, StreamingService, SERVICE_EVENT_STREAM};
 

@@ -79,15 +79,145 @@ fn unknown_keys_wrong_types_and_ranges_are_refused_with_their_path() {
     }
 }
 
+/// The value at a path of object keys and `items` indexes (`["user", "vpnSession", "items",
+/// "0"]`); a missing key is added.
+fn at<'a>(obj: &'a mut Obj, path: &[&'static str]) -> &'a mut Value {
+    fn key<'a>(o: &'a mut Obj, k: &'static str) -> &'a mut Value {
+        if o.get(k).is_none() {
+            o.push(k, Value::U(0));
+        }
+        &mut o.0.iter_mut().find(|e| e.key == k).unwrap().value
+    }
+    let (first, rest) = path.split_first().unwrap();
+    let mut v = key(obj, first);
+    for k in rest {
+        v = match v {
+            Value::Obj(o) => key(o, k),
+            Value::Arr(items) => &mut items[k.parse::<usize>().unwrap()],
+            other => panic!("{k} inside {other:?}"),
+        };
+    }
+    v
+}
+
+/// Record 95 (user login, block 167) as the client reads it, with one VPN session item.
+fn user_login() -> Obj {
+    let (_, j) = client_json(&read("r95_s1b167", "bin"));
+    let (_, mut obj) = record_from_json(&j).unwrap();
+    let mut item = Obj::new();
+    item.push("index", Value::U(1));
+    item.push("vpnType", Value::U(2));
+    let mut policy = Obj::new();
+    policy.push("data", Value::Data(b"policy".to_vec()));
+    item.push("groupPolicy", Value::Obj(policy));
+    *at(&mut obj, &["user", "vpnSession", "items"]) = Value::Arr(vec![Value::Obj(item)]);
+    assert!(encode_record_body(95, &obj, None).is_ok());
+    obj
+}
+
 #[test]
-fn the_encoder_never_truncates() {
+fn the_encoder_never_truncates_and_says_which_record_field_and_value() {
     // Record 4 (priority): id u32 and a name.
     let mut o = Obj::new();
     o.push("recordType", Value::U(4));
     o.push("id", Value::U(1 << 32));
     let e = encode_record_body(4, &o, None).unwrap_err();
-    assert_eq!(e, WireError::OutOfRange { field: "id", value: 1 << 32, max: u32::MAX.into() });
+    assert_eq!(
+        e,
+        WireError::OutOfRange { record_type: Some(4), field: "id".into(), value: 1 << 32, max: u32::MAX.into() }
+    );
+    let text = e.to_string();
+    assert!(text.starts_with("record type 4 ("), "{text}");
+    assert!(text.contains("field `id`: 4294967296 is out of range (at most 4294967295)"), "{text}");
     let mut o = Obj::new();
     o.push("id", Value::Ip4([1, 2, 3, 4]));
-    assert!(matches!(encode_record_body(4, &o, None), Err(WireError::FieldType { field: "id", .. })));
+    assert_eq!(
+        encode_record_body(4, &o, None).unwrap_err(),
+        WireError::FieldType {
+            record_type: Some(4),
+            field: "id".into(),
+            expected: "an unsigned integer",
+            found: "an IPv4 address"
+        }
+    );
+
+    // Every integer width, at its maximum and one above, top level and nested.
+    let cases: [(&[&'static str], u64); 6] = [
+        (&["eventSubtype"], u32::MAX.into()),
+        (&["deviceId"], u32::MAX.into()),
+        (&["user", "loginType"], u8::MAX.into()),
+        (&["user", "port"], u16::MAX.into()),
+        (&["user", "userId"], u32::MAX.into()),
+        (&["user", "vpnSession", "items", "0", "vpnType"], u8::MAX.into()),
+    ];
+    for (path, max) in cases {
+        let mut obj = user_login();
+        *at(&mut obj, path) = Value::U(max);
+        assert!(encode_record_body(95, &obj, None).is_ok(), "{path:?} = {max}");
+        *at(&mut obj, path) = Value::U(max + 1);
+        let field = path.join(".").replace(".items.0.", ".items[0].");
+        assert_eq!(
+            encode_record_body(95, &obj, None).unwrap_err(),
+            WireError::OutOfRange { record_type: Some(95), field, value: max + 1, max },
+            "{path:?}"
+        );
+    }
+}
+
+#[test]
+fn the_encoder_refuses_long_bytes_wrong_types_and_block_numbers_with_their_path() {
+    let refused = |path: &[&'static str], v: Value| {
+        let mut obj = user_login();
+        *at(&mut obj, path) = v;
+        encode_record_body(95, &obj, None).unwrap_err()
+    };
+    assert_eq!(
+        refused(&["user", "vpnSession", "items", "0", "clientIP"], Value::Hex(vec![1; 17])),
+        WireError::FieldTooLong {
+            record_type: Some(95),
+            field: "user.vpnSession.items[0].clientIP".into(),
+            len: 17,
+            max: 16
+        }
+    );
+    // A shorter fixed-size value is padded, not refused.
+    let mut obj = user_login();
+    *at(&mut obj, &["user", "vpnSession", "items", "0", "clientIP"]) = Value::Hex(vec![1; 4]);
+    assert!(encode_record_body(95, &obj, None).is_ok());
+    let e = refused(&["user", "vpnSession", "items", "0", "groupPolicy", "data"], Value::U(7));
+    assert!(
+        matches!(&e, WireError::FieldType { record_type: Some(95), field, expected: "bytes", found: "an integer" }
+            if field == "user.vpnSession.items[0].groupPolicy.data"),
+        "{e:?}"
+    );
+    let e = refused(&["user", "vpnSession", "items", "0"], Value::U(7));
+    assert!(matches!(&e, WireError::FieldType { field, .. } if field == "user.vpnSession.items[0]"), "{e:?}");
+    let e = refused(&["user", "vpnSession", "listType"], Value::U(1 << 32));
+    assert!(matches!(&e, WireError::OutOfRange { field, .. } if field == "user.vpnSession.listType"), "{e:?}");
+    let e = refused(&["user", "username"], Value::Data(b"a block, not bytes".to_vec()));
+    assert!(matches!(&e, WireError::FieldType { field, .. } if field == "user.username"), "{e:?}");
+    let e = refused(&["user", "ipv4Address"], Value::Ip6([0; 16]));
+    assert!(e.to_string().contains("field `user.ipv4Address`: expected an IPv4 address, found an IPv6 address"), "{e}");
+    // A block version above 32 bits is not read as its low 32 bits (167 + 2^32).
+    let e = refused(&["user", "blockType"], Value::U(167 + (1 << 32)));
+    assert_eq!(
+        e,
+        WireError::OutOfRange {
+            record_type: Some(95),
+            field: "user.blockType".into(),
+            value: 167 + (1 << 32),
+            max: u32::MAX.into()
+        }
+    );
+}
+
+#[test]
+fn a_standalone_block_names_its_field_without_a_record() {
+    use estreamer_wire::encode_block;
+    use estreamer_wire::schema::blocks::S1_166;
+    let mut o = Obj::new();
+    o.push("countryCode", Value::U(70_000));
+    let e = encode_block(&S1_166, &o).unwrap_err();
+    assert_eq!(e, WireError::OutOfRange { record_type: None, field: "countryCode".into(), value: 70_000, max: 65_535 });
+    assert_eq!(e.to_string(), "field `countryCode`: 70000 is out of range (at most 65535)");
 }

@@ -149,7 +149,7 @@ fn stored_batches_notices_a_batch_that_is_not_what_its_watermark_says() {
 #[test]
 fn concurrent_producers_each_store_every_batch_once() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path(), StoreOptions::default()).unwrap());
+    let store = Arc::new(Store::open(dir.path(), opts()).unwrap());
     let ingest = Arc::new(Ingest::open(Arc::clone(&store)).unwrap());
     let threads: Vec<_> = (0..4)
         .map(|p| {

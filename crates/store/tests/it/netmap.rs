@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use estreamer_store::netmap::{NetMap, DEFAULT_HOST_LIMIT};
-use estreamer_store::{NetMapTracker, SnapshotError, Store, StoreOptions, StoreReader, TrackerOptions};
+use estreamer_store::{NetMapTracker, SnapshotError, Store, StoreOptions, StoreReader, SyncPolicy, TrackerOptions};
 use estreamer_wire::host_profile::{FingerprintSource, HostMac, HostProfile, HostService, OsFingerprint};
 use estreamer_wire::value::Value;
 use estreamer_wire::{encode_record_body, record_from_json};
@@ -70,7 +70,8 @@ struct Lab {
 impl Lab {
     fn new() -> Lab {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let store =
+            Store::open(dir.path(), StoreOptions { sync: SyncPolicy::Never, ..StoreOptions::default() }).unwrap();
         Lab { dir, store }
     }
 

@@ -2,8 +2,6 @@
 //! real files and real listeners. Exactly once across kill -9, reconnection after a service
 //! restart, several servers, every format and sink, metrics, `client test`.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, UdpSocket};
@@ -12,7 +10,7 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 /// A small deterministic generator (xorshift), so a failing run can be repeated.
 struct Rng(u64);
@@ -313,10 +311,7 @@ fn client_test_shows_the_server_and_explains_each_failure() {
     std::fs::write(&pwf, format!("{PW}\n")).unwrap();
     assert!(test(&addr, &p12, &["--password-file", p(&pwf)]).0);
     // Unknown CA: a PKCS#12 from another CA does not trust this server's certificate.
-    let other = env.path("other");
-    ok(&["ca", "init", "--dir", p(&other), "--server-ip", "127.0.0.1"]);
-    let foreign = env.path("foreign.pkcs12");
-    ok(&["ca", "add-client", "--dir", p(&other), "--host", "127.0.0.1", "--out", p(&foreign), "--password", PW]);
+    let foreign = other_ca_client();
     let (ok_, text) = test(&addr, &foreign, &["--password", PW]);
     assert!(!ok_ && text.contains("unknown CA") && text.contains("subject:"), "the chain is shown anyway:\n{text}");
     // Refused because of the address: a certificate for another host is closed without a word.

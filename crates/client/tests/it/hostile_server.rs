@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use estreamer_client::metrics::ServerMetrics;
 use estreamer_client::{chain, run, ClientError, ClientOptions, ReconnectPolicy, Start};
+use estreamer_test_support::shared_pki;
 use estreamer_wire::message::{EventData, Message, StreamingService};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
@@ -16,11 +17,8 @@ use tokio_util::sync::CancellationToken;
 /// A one-connection TLS server that reads the request, writes `script` and closes.
 async fn server(script: Vec<u8>) -> (std::net::SocketAddr, ClientOptions, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let pki = dir.path().join("pki");
-    estreamer_pki::init_ca(&pki, &["127.0.0.1".parse().unwrap()], &[]).unwrap();
-    let issued = estreamer_pki::add_client(&pki, "127.0.0.1", Some("pw")).unwrap();
-    let identity = estreamer_pki::load_pkcs12(&issued.pkcs12, "pw").unwrap();
-    let tls = estreamer_pki::server_config(&pki, &Default::default()).unwrap();
+    let identity = shared_pki().identity();
+    let tls = shared_pki().server_tls();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -127,11 +125,7 @@ async fn a_server_whose_certificate_is_not_from_our_ca_is_refused() {
     let (_addr, opts, _dir) = server(vec![]).await;
     // Same address, but the identity's CA is a different one: the real server's certificate
     // does not chain to it.
-    let other = tempfile::tempdir().unwrap();
-    let pki = other.path().join("pki");
-    estreamer_pki::init_ca(&pki, &["127.0.0.1".parse().unwrap()], &[]).unwrap();
-    let issued = estreamer_pki::add_client(&pki, "127.0.0.1", Some("pw")).unwrap();
-    let foreign = estreamer_pki::load_pkcs12(&issued.pkcs12, "pw").unwrap();
+    let foreign = estreamer_test_support::pki::identity(&shared_pki().other_ca);
     let mut bad = opts.clone();
     bad.identity.ca_certs = foreign.ca_certs.clone();
     bad.reconnect.max_attempts = None;

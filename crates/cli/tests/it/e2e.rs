@@ -1,7 +1,5 @@
 //! End to end: the real `estreamer` binary over real TLS on 127.0.0.1, with real files.
 
-mod common;
-
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -10,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn demo_streams_every_event_and_summarises() {
@@ -174,10 +172,7 @@ fn names_resolve_and_the_metadata_cache_outlives_the_session() {
 #[test]
 fn client_from_another_ca_is_refused() {
     let env = Env::new(20);
-    let other = env.path("other");
-    ok(&["ca", "init", "--dir", p(&other)]);
-    let bad = env.path("bad.pkcs12");
-    ok(&["ca", "add-client", "--dir", p(&other), "--host", "127.0.0.1", "--out", p(&bad), "--password", PW]);
+    let bad = other_ca_client();
     let out = env
         .cmd()
         .args(["client", "--server", &env.addr.to_string(), "--pkcs12", p(&bad), "--password", PW])
@@ -430,7 +425,7 @@ fn serve_takes_its_options_from_a_config_file_and_stops_cleanly_on_sigterm() {
     std::fs::write(&config, text).unwrap();
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let (mut server, addr) =
-        common::spawn_server_with(&["serve", "--config", p(&config), "--listen", "127.0.0.1:0"], &log);
+        crate::common::spawn_server_with(&["serve", "--config", p(&config), "--listen", "127.0.0.1:0"], &log);
     assert_ne!(addr.port(), 1, "the flag wins over the file");
     let out = Command::new(BIN)
         .args(["client", "--server", &addr.to_string(), "--pkcs12", p(&env.path("client.pkcs12")), "--password", PW])
@@ -505,8 +500,13 @@ fn the_service_gives_memory_back_and_leaks_no_descriptors_under_load() {
     let env = Env::new(3000);
     // A second service on the same store, with room for the rounds' 100 clients.
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (mut server, addr) =
-        common::spawn_server(&env.path("pki"), &env.path("data"), "127.0.0.1:0", &["--max-clients", "128"], &log);
+    let (mut server, addr) = crate::common::spawn_server(
+        &env.path("pki"),
+        &env.path("data"),
+        "127.0.0.1:0",
+        &["--max-clients", "128"],
+        &log,
+    );
     let pid = server.id();
     let p12 = std::fs::read(env.path("client.pkcs12")).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

@@ -1,8 +1,6 @@
 //! Every format on the golden vectors: one record of every family.
 
-mod common;
-
-use common::{all_record_vectors, one, raw, run};
+use crate::common::{all_record_vectors, one, raw, run};
 use estreamer_output::{Format, Framing, SyslogMessage};
 use estreamer_wire::view::{decorate, MetadataCache};
 use estreamer_wire::{decode_record, Obj};
@@ -63,7 +61,7 @@ fn json_is_byte_for_byte_the_decorated_record() {
     let names = all_record_vectors();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let got = run(&Format::Json, Framing::Newline, true, &refs);
-    for m in common::metadata_vectors() {
+    for m in crate::common::metadata_vectors() {
         let r = raw(&m);
         cache.learn(&decode_record(r.head, &r.body).value);
     }

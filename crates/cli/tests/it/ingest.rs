@@ -58,12 +58,7 @@ impl Drop for Lab {
 impl Lab {
     fn new() -> Lab {
         let dir = tempfile::tempdir().unwrap();
-        let pki = dir.path().join("pki");
-        ok(&["ca", "init", "--dir", p(&pki), "--server-ip", "127.0.0.1"]);
-        for (role, file) in [("add-client", "client.pkcs12"), ("add-sensor", "sensor.pkcs12")] {
-            let out = dir.path().join(file);
-            ok(&["ca", role, "--dir", p(&pki), "--host", "127.0.0.1", "--out", p(&out), "--password", PW]);
-        }
+        crate::common::PKI.copy_into(dir.path());
         Lab { dir, server: None, events: String::new(), ingest: String::new() }
     }
 
@@ -293,13 +288,7 @@ fn record_replay_and_record_again_gives_the_same_records_and_json_round_trips() 
 }
 
 fn vectors_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let shared = root.join("../shared/vectors");
-    if shared.join("index.json").exists() {
-        shared
-    } else {
-        root.join("testdata/vectors")
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/vectors")
 }
 
 #[test]

@@ -8,6 +8,7 @@ use estreamer_pki::{
     add_client, add_sensor, check_peer, init_ca, list_clients, load_pem_identity, load_pkcs12, load_pkcs12_file,
     peer_identity, revoke_client, IdentityPolicy, PkiDir, PkiError, Role, CA_COMMON_NAME,
 };
+use estreamer_test_support::copied_pki;
 use estreamer_test_support::pki::{self as testing, TEST_PASSWORD};
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -172,7 +173,7 @@ fn init_uses_given_server_names_and_refuses_existing_ca() {
 #[test]
 fn add_client_ip_host_issues_rsa2048_client_cert() {
     let tmp = tempfile::tempdir().unwrap();
-    let pki = init_ca(tmp.path(), &[], &[]).unwrap();
+    let pki = copied_pki(tmp.path());
     let t0 = std::time::Instant::now();
     let issued = add_client(tmp.path(), "10.20.30.40", Some("s3cret")).unwrap();
     eprintln!("add_client (RSA-2048 keygen + PKCS#12) took {:?}", t0.elapsed());
@@ -234,7 +235,7 @@ fn add_client_ip_host_issues_rsa2048_client_cert() {
 #[test]
 fn add_client_dns_and_ipv6_hosts_with_generated_password() {
     let tmp = tempfile::tempdir().unwrap();
-    init_ca(tmp.path(), &[], &[]).unwrap();
+    copied_pki(tmp.path());
     let issued = add_client(tmp.path(), "SIEM.example.com", None).unwrap();
     assert!(issued.password_was_generated);
     assert!(issued.password.len() >= 16);
@@ -264,7 +265,7 @@ fn add_client_errors_name_the_problem() {
     assert!(matches!(err, PkiError::NotInitialised { .. }), "{err}");
     assert!(err.to_string().contains("ca-cert.pem"), "{err}");
 
-    init_ca(tmp.path(), &[], &[]).unwrap();
+    copied_pki(tmp.path());
     let err = add_client(tmp.path(), "bad host!", None).unwrap_err();
     assert!(matches!(err, PkiError::InvalidHost { .. }), "{err}");
     assert!(err.to_string().contains("bad host!"), "{err}");
@@ -274,7 +275,7 @@ fn add_client_errors_name_the_problem() {
 #[test]
 fn openssl_reads_our_pkcs12_and_rejects_wrong_password() {
     let tmp = tempfile::tempdir().unwrap();
-    init_ca(tmp.path(), &[], &[]).unwrap();
+    copied_pki(tmp.path());
     let issued = add_client(tmp.path(), "127.0.0.1", Some("pw-123")).unwrap();
     let file = tmp.path().join("client.pkcs12");
     estreamer_pki::write_secret_file(&file, &issued.pkcs12).unwrap();
@@ -309,7 +310,7 @@ fn openssl_reads_our_pkcs12_and_rejects_wrong_password() {
 #[test]
 fn empty_password_bundle_is_readable() {
     let tmp = tempfile::tempdir().unwrap();
-    init_ca(tmp.path(), &[], &[]).unwrap();
+    copied_pki(tmp.path());
     let issued = add_client(tmp.path(), "127.0.0.1", Some("")).unwrap();
     assert!(!issued.password_was_generated);
     load_pkcs12(&issued.pkcs12, "").unwrap();
@@ -339,7 +340,7 @@ fn split_with_openssl(dir: &Path, p12: &Path, password: &str) -> (std::path::Pat
 #[test]
 fn load_pkcs12_reads_openssl_exports_and_pem_identity_matches() {
     let tmp = tempfile::tempdir().unwrap();
-    let pki = init_ca(tmp.path(), &[], &[]).unwrap();
+    let pki = copied_pki(tmp.path());
     let issued = add_client(tmp.path(), "127.0.0.1", Some(TEST_PASSWORD)).unwrap();
     let ours = load_pkcs12(&issued.pkcs12, TEST_PASSWORD).unwrap();
     let p12 = tmp.path().join("ours.p12");
@@ -391,7 +392,7 @@ fn load_pkcs12_reads_openssl_exports_and_pem_identity_matches() {
 #[test]
 fn revoke_client_updates_registry_and_crl() {
     let tmp = tempfile::tempdir().unwrap();
-    let pki = init_ca(tmp.path(), &[], &[]).unwrap();
+    let pki = copied_pki(tmp.path());
     let a = add_client(tmp.path(), "10.0.0.1", Some("x")).unwrap();
     let b = add_client(tmp.path(), "10.0.0.2", Some("x")).unwrap();
     let a2 = add_client(tmp.path(), "10.0.0.1", Some("x")).unwrap();
@@ -434,7 +435,7 @@ fn testing_helpers_make_bad_clients() {
     let tmp = tempfile::tempdir().unwrap();
     let good = tmp.path().join("good");
     let other = tmp.path().join("other");
-    testing::good_pki(&good).unwrap();
+    copied_pki(&good);
     let ok = testing::good_client(&good, "127.0.0.1").unwrap();
     let expired = testing::expired_client(&good, "127.0.0.1").unwrap();
     let foreign = testing::other_ca_client(&other, "127.0.0.1").unwrap();
@@ -477,7 +478,7 @@ const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 #[test]
 fn a_sensor_certificate_is_refused_by_the_event_port_and_a_client_one_by_ingest() {
     let dir = tempfile::tempdir().unwrap();
-    init_ca(dir.path(), &[], &[]).unwrap();
+    copied_pki(dir.path());
     let sensor = add_sensor(dir.path(), "127.0.0.1", Some("pw")).unwrap();
     let client = add_client(dir.path(), "127.0.0.1", Some("pw")).unwrap();
     let sensor_cert = load_pkcs12(&sensor.pkcs12, "pw").unwrap().cert_chain[0].clone();

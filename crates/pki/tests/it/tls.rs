@@ -9,6 +9,7 @@ use estreamer_pki::{
     check_peer, client_config, load_pkcs12, peer_identity, revoke_client, server_config, ClientIdentity,
     ClientTlsOptions, IdentityPolicy, PkiError, ServerTlsOptions,
 };
+use estreamer_test_support::copied_pki;
 use estreamer_test_support::pki::{self as testing, handshake, HandshakeFailure, TEST_PASSWORD};
 use rustls::{CertificateError, ProtocolVersion, RootCertStore};
 
@@ -42,7 +43,7 @@ fn is_cert_error(e: &rustls::Error, pred: fn(&CertificateError) -> bool) -> bool
 #[test]
 fn good_client_handshakes_with_every_version_combination() {
     let tmp = tempfile::tempdir().unwrap();
-    testing::good_pki(tmp.path()).unwrap();
+    copied_pki(tmp.path());
     let issued = testing::good_client(tmp.path(), "127.0.0.1").unwrap();
     let id = identity(&issued);
 
@@ -80,7 +81,7 @@ fn good_client_handshakes_with_every_version_combination() {
 fn server_never_resumes_sessions() {
     // Resumption would skip client-certificate (and CRL) checks on reconnect.
     let tmp = tempfile::tempdir().unwrap();
-    testing::good_pki(tmp.path()).unwrap();
+    copied_pki(tmp.path());
     let id = identity(&testing::good_client(tmp.path(), "127.0.0.1").unwrap());
     let scfg = server(tmp.path());
     for (c12, c13) in [(true, false), (false, true)] {
@@ -96,7 +97,7 @@ fn server_never_resumes_sessions() {
 #[test]
 fn version_mismatch_fails() {
     let tmp = tempfile::tempdir().unwrap();
-    testing::good_pki(tmp.path()).unwrap();
+    copied_pki(tmp.path());
     let id = identity(&testing::good_client(tmp.path(), "127.0.0.1").unwrap());
     let scfg = server_config(tmp.path(), &ServerTlsOptions { tls12: false, tls13: true }).unwrap();
     assert!(handshake(scfg, client(&id, true, true, false), "localhost").is_err());
@@ -111,7 +112,7 @@ fn client_from_other_ca_is_rejected() {
     let tmp = tempfile::tempdir().unwrap();
     let good = tmp.path().join("good");
     let other = tmp.path().join("other");
-    testing::good_pki(&good).unwrap();
+    copied_pki(&good);
     let foreign = identity(&testing::other_ca_client(&other, "127.0.0.1").unwrap());
     for (c12, c13) in [(true, false), (false, true)] {
         assert_server_rejects(handshake(server(&good), client(&foreign, false, c12, c13), "localhost"), |e| {
@@ -130,7 +131,7 @@ fn client_from_other_ca_is_rejected() {
 #[test]
 fn client_without_certificate_is_rejected() {
     let tmp = tempfile::tempdir().unwrap();
-    let pki = testing::good_pki(tmp.path()).unwrap();
+    let pki = copied_pki(tmp.path());
     let mut roots = RootCertStore::empty();
     let ca = rustls::pki_types::CertificateDer::from(
         rustls::pki_types::pem::PemObject::from_pem_file(pki.ca_cert())
@@ -154,7 +155,7 @@ fn client_without_certificate_is_rejected() {
 #[test]
 fn revoked_and_expired_clients_are_rejected() {
     let tmp = tempfile::tempdir().unwrap();
-    testing::good_pki(tmp.path()).unwrap();
+    copied_pki(tmp.path());
     let keep = identity(&testing::good_client(tmp.path(), "127.0.0.1").unwrap());
     let doomed_issued = testing::good_client(tmp.path(), "localhost").unwrap();
     let doomed = identity(&doomed_issued);
@@ -185,7 +186,7 @@ fn server_config_errors_name_missing_files() {
     let id = ClientIdentity {
         ca_certs: vec![],
         ..identity(&{
-            testing::good_pki(tmp.path()).unwrap();
+            copied_pki(tmp.path());
             testing::good_client(tmp.path(), "127.0.0.1").unwrap()
         })
     };
@@ -206,7 +207,7 @@ fn ip(s: &str) -> IpAddr {
 #[test]
 fn check_peer_host_and_subject_policy() {
     let tmp = tempfile::tempdir().unwrap();
-    testing::good_pki(tmp.path()).unwrap();
+    copied_pki(tmp.path());
     let v4 = leaf(&testing::good_client(tmp.path(), "10.1.2.3").unwrap());
     let v6 = leaf(&testing::good_client(tmp.path(), "2001:db8::7").unwrap());
     let local = leaf(&testing::good_client(tmp.path(), "localhost").unwrap());

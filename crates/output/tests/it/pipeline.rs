@@ -1,8 +1,6 @@
 //! The pipeline: worker-pool output equals inline output, in order; only metadata feeds the cache.
 
-mod common;
-
-use common::{all_record_vectors, raw};
+use crate::common::{all_record_vectors, raw};
 use estreamer_output::{Format, FormatOptions, Formatter, Framing, Pipeline, PipelineConfig, RecordFacts};
 use estreamer_wire::decode_record;
 use estreamer_wire::view::MetadataCache;

@@ -1,8 +1,6 @@
 //! Network sinks against real sockets on 127.0.0.1: TCP (octet counting, reconnect, slow
 //! reader), UDP (size bound), and a minimal HTTP/1.1 test double for Splunk HEC.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -50,7 +48,7 @@ fn syslog_over_tcp_is_octet_counted() {
     let mut sink = TcpSink::new(TcpConfig::new(addr));
     let names = ["r400_s2b85", "r71_s1b174", "r500_s2b79"];
     for n in names {
-        pipeline.push(common::raw(n), |f, b| sink.write(f, b)).unwrap();
+        pipeline.push(crate::common::raw(n), |f, b| sink.write(f, b)).unwrap();
     }
     sink.flush().unwrap();
     drop(sink);

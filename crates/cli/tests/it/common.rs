@@ -10,6 +10,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use estreamer_test_support::CachedDir;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_estreamer");
 pub const PW: &str = "test-password-1";
 
@@ -25,6 +27,41 @@ pub fn ok(args: &[&str]) -> Output {
 
 pub fn p(path: &Path) -> &str {
     path.to_str().unwrap()
+}
+
+/// The PKI every test environment starts from, made once per test binary by the binary itself
+/// (`ca init`, `ca add-client`, `ca add-sensor`, RSA-2048 keys): `pki/`, `client.pkcs12` and
+/// `sensor.pkcs12` (for 127.0.0.1, password [`PW`]). Tests get a copy ([`CachedDir::copy_into`]).
+pub static PKI: CachedDir = CachedDir::new(|dir| {
+    let pki = dir.join("pki");
+    ok(&["ca", "init", "--dir", p(&pki), "--server-ip", "127.0.0.1"]);
+    for (role, file) in [("add-client", "client.pkcs12"), ("add-sensor", "sensor.pkcs12")] {
+        ok(&["ca", role, "--dir", p(&pki), "--host", "127.0.0.1", "--out", p(&dir.join(file)), "--password", PW]);
+    }
+});
+
+/// Another CA (`other/`) and a client of it for 127.0.0.1 (`other.pkcs12`, password [`PW`]),
+/// made once per test binary.
+static OTHER_CA: CachedDir = CachedDir::new(|dir| {
+    let other = dir.join("other");
+    ok(&["ca", "init", "--dir", p(&other), "--server-ip", "127.0.0.1"]);
+    ok(&[
+        "ca",
+        "add-client",
+        "--dir",
+        p(&other),
+        "--host",
+        "127.0.0.1",
+        "--out",
+        p(&dir.join("other.pkcs12")),
+        "--password",
+        PW,
+    ]);
+});
+
+/// A PKCS#12 for 127.0.0.1 (password [`PW`]) issued by a CA that is not the test PKI's.
+pub fn other_ca_client() -> PathBuf {
+    OTHER_CA.path().join("other.pkcs12")
 }
 
 /// A PKI, a store with sensor data and a running service.
@@ -56,9 +93,7 @@ impl Env {
         let dir = tempfile::tempdir().unwrap();
         let pki = dir.path().join("pki");
         let data = dir.path().join("data");
-        ok(&["ca", "init", "--dir", p(&pki), "--server-ip", "127.0.0.1"]);
-        let client = dir.path().join("client.pkcs12");
-        ok(&["ca", "add-client", "--dir", p(&pki), "--host", "127.0.0.1", "--out", p(&client), "--password", PW]);
+        PKI.copy_into(dir.path());
         let log = Arc::new(Mutex::new(Vec::new()));
         let (server, addr) = spawn_server(&pki, &data, "127.0.0.1:0", &[], &log);
         Env { dir, server, addr, log, count: 0 }

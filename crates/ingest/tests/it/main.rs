@@ -1,0 +1,3 @@
+//! The ingest API on real stores. One test binary.
+
+mod api;
