@@ -3,9 +3,9 @@
 //! intrusion, file and malware events can refer to it.
 
 use super::flows::{Detail, End, Endpoints, Flow, FlowProfile, FLOWS, WEB_PATHS};
-use super::Group;
+use super::{Group, HostSet};
 use crate::body::Body;
-use crate::world::{app, client, Host, Role, RuleUse, World};
+use crate::world::{app, client, Role, RuleUse, World};
 
 /// A logged connection that later events may refer to.
 #[derive(Clone, Debug)]
@@ -86,29 +86,15 @@ impl World {
 
     /// The host for one end of a connection on `device` (`init`: the other end, when known).
     fn pick_end(&mut self, end: End, device: usize, init: Option<usize>) -> usize {
-        let on_device = move |h: &Host, role: Role| h.role == role && h.device == device;
         match end {
-            End::Workstation => self.pick_host(|h| on_device(h, Role::Workstation)),
-            End::WorkstationV4 => self.pick_host(|h| on_device(h, Role::Workstation) && h.ip.is_ipv4()),
-            End::Internal(role) => self.pick_host(|h| on_device(h, role) && h.internal()),
-            End::External(role) => self.pick_host(|h| h.role == role),
-            End::ExternalV4(role) => self.pick_host(|h| h.role == role && h.ip.is_ipv4()),
             End::Site => {
                 let v6 = init.is_some_and(|i| self.hosts[i].ip.is_ipv6());
                 let want_bad = self.gen.rng.chance(6);
-                let sites = &self.sites;
-                let site = |bad: bool| {
-                    move |h: &Host| match h.role {
-                        Role::Site(s) => sites[s].bad == bad && h.ip.is_ipv6() == v6,
-                        _ => false,
-                    }
-                };
                 // Known-bad sites have no IPv6 address: IPv6 clients browse good ones.
-                let bad = if self.hosts.iter().any(site(want_bad)) { want_bad } else { !want_bad };
-                let n = self.hosts.iter().filter(|h| site(bad)(h)).count();
-                let k = self.gen.rng.index(n);
-                self.hosts.iter().enumerate().filter(|(_, h)| site(bad)(h)).nth(k).map(|(i, _)| i)
+                self.pick_host(HostSet::Sites { v6, bad: want_bad })
+                    .or_else(|| self.pick_host(HostSet::Sites { v6, bad: !want_bad }))
             }
+            _ => self.pick_host(HostSet::End(end, device)),
         }
         .unwrap_or_else(|| panic!("the world has a host for {end:?}"))
     }
@@ -280,10 +266,7 @@ impl World {
         let stats = Stats { last: now_s, ipkts, rpkts, ibytes, rbytes, rule_action };
         self.emit(group, 71, |w, b| w.write_connection(b, &conn, &d, &stats));
         if !d.blocked {
-            if self.gen.recent.len() == super::RECENT {
-                self.gen.recent.pop_front();
-            }
-            self.gen.recent.push_back(conn);
+            self.log_connection(conn);
         }
     }
 

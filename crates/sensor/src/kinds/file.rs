@@ -21,7 +21,9 @@ struct FileReport<'a> {
 impl World {
     /// A file event, or a connection event when no web, mail or SMB connection is logged yet.
     pub(crate) fn file_event(&mut self, group: &mut Group) {
-        let Some(ci) = self.recent_conn_index(|c| matches!(c.flow, Flow::Web | Flow::MailOut | Flow::Smb)) else {
+        const CARRY_FILES: &[Flow] = &[Flow::Web, Flow::MailOut, Flow::Smb];
+        let n = self.recent_of_flows(CARRY_FILES);
+        let Some(ci) = self.recent_conn_index(n, |c| CARRY_FILES.contains(&c.flow)) else {
             return self.connection(group);
         };
         let malware = self.gen.rng.chance(12);

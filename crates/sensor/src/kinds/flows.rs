@@ -24,8 +24,11 @@ pub(crate) enum Flow {
     Backup,
 }
 
+/// Number of [`Flow`] variants.
+pub(crate) const FLOW_KINDS: usize = Flow::Backup as usize + 1;
+
 /// Which host takes one end of a connection.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum End {
     /// Any workstation behind the connection's device.
     Workstation,

@@ -20,12 +20,12 @@ const ATTACK_URIS: &[&str] = &[
     "/api/users?sort=name;DROP%20TABLE%20users",
 ];
 
-/// Every signature kind, to know once per event which ones have a connection to fire on.
-const SIG_KINDS: [SigKind; 7] =
+/// Every signature kind, in the order of the enum (`kind as usize` indexes it).
+pub(crate) const SIG_KINDS: [SigKind; 7] =
     [SigKind::WebAttack, SigKind::WebClient, SigKind::Cnc, SigKind::Dns, SigKind::Smb, SigKind::Ssh, SigKind::FileObj];
 
 /// Whether a signature of `kind` can fire on connection `c`.
-fn fits(kind: SigKind, c: &Conn) -> bool {
+pub(crate) fn fits(kind: SigKind, c: &Conn) -> bool {
     match kind {
         SigKind::WebAttack => c.flow == Flow::InboundWeb && c.from_attacker,
         SigKind::WebClient | SigKind::Cnc => c.flow == Flow::Web,
@@ -60,13 +60,8 @@ impl World {
     /// An intrusion event and its attached records, or a connection event when no logged
     /// connection fits any signature yet.
     pub(crate) fn intrusion(&mut self, group: &mut Group) {
-        let mut fitting = [false; SIG_KINDS.len()];
-        for c in &self.gen.recent {
-            for (k, kind) in SIG_KINDS.iter().enumerate() {
-                fitting[k] |= fits(*kind, c);
-            }
-        }
-        let fitting = |kind: SigKind| fitting[SIG_KINDS.iter().position(|k| *k == kind).unwrap_or(0)];
+        let by_sig = self.gen.recent_by_sig;
+        let fitting = |kind: SigKind| by_sig[kind as usize] > 0;
         let weight = |r: &SnortRule| match (fitting(r.kind), r.priority) {
             (false, _) => 0,
             (true, 1) => 2,
@@ -78,7 +73,8 @@ impl World {
         }
         let ri = self.gen.rng.weighted_by(&self.rules, weight);
         let kind = self.rules[ri].kind;
-        let ci = self.recent_conn_index(|c| fits(kind, c)).expect("checked above");
+        let n = self.recent_fitting(kind);
+        let ci = self.recent_conn_index(n, |c| fits(kind, c)).expect("checked above");
         let conn = self.gen.recent[ci].clone();
         let device = conn.device;
         let event_id = {
@@ -295,6 +291,18 @@ impl World {
                 p.extend_from_slice(&[0; 16]);
                 p.extend_from_slice(&[0x3e, 0x00, 0x03, 0x00, 0xfe, 0xff, 0x09, 0x00]);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SIG_KINDS;
+
+    #[test]
+    fn sig_kinds_are_in_enum_order() {
+        for (i, kind) in SIG_KINDS.iter().enumerate() {
+            assert_eq!(*kind as usize, i, "{kind:?}");
         }
     }
 }

@@ -28,7 +28,7 @@ use std::collections::VecDeque;
 
 use crate::body::Body;
 use crate::rng::Rng;
-use crate::world::{Device, Host, World};
+use crate::world::{Device, Host, Role, World};
 use crate::{GenRecord, SensorError};
 
 use connection::Conn;
@@ -76,7 +76,14 @@ pub(crate) struct GenState {
     /// Last intrusion event id per device.
     event_ids: Vec<u32>,
     recent: VecDeque<Conn>,
+    /// Connections in `recent` per flow (by `Flow as usize`) and per signature kind that can
+    /// fire on them (by `SigKind as usize`), kept as connections come and go.
+    recent_by_flow: [u32; flows::FLOW_KINDS],
+    recent_by_sig: [u32; intrusion::SIG_KINDS.len()],
     pub(crate) disc: discovery::DiscoveryState,
+    /// Members of each host set picked from so far, in host order (the world's hosts do not
+    /// change roles or addresses once built).
+    host_sets: Vec<(HostSet, Vec<usize>)>,
     /// The body being written (reused from record to record).
     body: Body,
     /// Scratch bytes (a packet's payload).
@@ -95,9 +102,47 @@ impl GenState {
             counters,
             event_ids,
             recent: VecDeque::with_capacity(RECENT),
+            recent_by_flow: [0; flows::FLOW_KINDS],
+            recent_by_sig: [0; intrusion::SIG_KINDS.len()],
             disc: discovery::DiscoveryState::default(),
+            host_sets: Vec::new(),
             body: Body::default(),
             scratch: Vec::new(),
+        }
+    }
+}
+
+/// A set of hosts an event picks from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HostSet {
+    /// Every internal host.
+    Internal,
+    /// Every workstation.
+    Workstations,
+    /// The hosts that can take one end of a connection on a device (see [`flows::End`]).
+    End(flows::End, usize),
+    /// Web sites of one address family (IPv6 or not), known-bad or not.
+    Sites { v6: bool, bad: bool },
+}
+
+impl HostSet {
+    /// Whether `h` is in the set (`sites`: the world's web sites, for [`HostSet::Sites`]).
+    fn contains_in(&self, h: &Host, sites: &[crate::world::Site]) -> bool {
+        use flows::End;
+        let on = |role: Role, device: usize| h.role == role && h.device == device;
+        match *self {
+            HostSet::Internal => h.internal(),
+            HostSet::Workstations => h.role == Role::Workstation,
+            HostSet::End(End::Workstation, d) => on(Role::Workstation, d),
+            HostSet::End(End::WorkstationV4, d) => on(Role::Workstation, d) && h.ip.is_ipv4(),
+            HostSet::End(End::Internal(role), d) => on(role, d) && h.internal(),
+            HostSet::End(End::External(role), _) => h.role == role,
+            HostSet::End(End::ExternalV4(role), _) => h.role == role && h.ip.is_ipv4(),
+            HostSet::End(End::Site, _) => false,
+            HostSet::Sites { v6, bad } => match h.role {
+                Role::Site(s) => sites[s].bad == bad && h.ip.is_ipv6() == v6,
+                _ => false,
+            },
         }
     }
 }
@@ -215,14 +260,21 @@ impl World {
         self.gen.body = body;
     }
 
-    /// Index of a uniformly chosen host matching `f` (one draw; none when no host matches).
-    pub(crate) fn pick_host(&mut self, f: impl Fn(&Host) -> bool) -> Option<usize> {
-        let n = self.hosts.iter().filter(|h| f(h)).count();
-        if n == 0 {
+    /// Index of a uniformly chosen host of `set` (one draw; none when the set is empty).
+    pub(crate) fn pick_host(&mut self, set: HostSet) -> Option<usize> {
+        let i = match self.gen.host_sets.iter().position(|(k, _)| *k == set) {
+            Some(i) => i,
+            None => {
+                let members = (0..self.hosts.len()).filter(|&i| set.contains_in(&self.hosts[i], &self.sites)).collect();
+                self.gen.host_sets.push((set, members));
+                self.gen.host_sets.len() - 1
+            }
+        };
+        let members = &self.gen.host_sets[i].1;
+        if members.is_empty() {
             return None;
         }
-        let k = self.gen.rng.index(n);
-        self.hosts.iter().enumerate().filter(|(_, h)| f(h)).nth(k).map(|(i, _)| i)
+        Some(members[self.gen.rng.index(members.len())])
     }
 
     /// Time of the current event: (seconds, microseconds).
@@ -240,15 +292,45 @@ impl World {
         }
     }
 
-    /// A recent connection matching `f`, newest-biased (the newest quarter of the candidates).
-    pub(crate) fn recent_conn_index(&mut self, f: impl Fn(&Conn) -> bool) -> Option<usize> {
-        let n = self.gen.recent.iter().filter(|c| f(c)).count();
+    /// Log a connection for later events (the oldest goes when [`RECENT`] are kept).
+    pub(crate) fn log_connection(&mut self, conn: Conn) {
+        let g = &mut self.gen;
+        if g.recent.len() == RECENT {
+            if let Some(old) = g.recent.pop_front() {
+                g.recent_by_flow[old.flow as usize] -= 1;
+                for kind in intrusion::SIG_KINDS {
+                    g.recent_by_sig[kind as usize] -= u32::from(intrusion::fits(kind, &old));
+                }
+            }
+        }
+        g.recent_by_flow[conn.flow as usize] += 1;
+        for kind in intrusion::SIG_KINDS {
+            g.recent_by_sig[kind as usize] += u32::from(intrusion::fits(kind, &conn));
+        }
+        g.recent.push_back(conn);
+    }
+
+    /// How many logged connections have one of `flows`.
+    pub(crate) fn recent_of_flows(&self, flows: &[flows::Flow]) -> usize {
+        flows.iter().map(|f| self.gen.recent_by_flow[*f as usize] as usize).sum()
+    }
+
+    /// How many logged connections a signature of `kind` can fire on.
+    pub(crate) fn recent_fitting(&self, kind: crate::world::SigKind) -> usize {
+        self.gen.recent_by_sig[kind as usize] as usize
+    }
+
+    /// Index (in the log) of one of the `n` logged connections matching `f`, newest-biased:
+    /// uniformly among the newest quarter of them. `None` when `n` is 0.
+    pub(crate) fn recent_conn_index(&mut self, n: usize, f: impl Fn(&Conn) -> bool) -> Option<usize> {
         if n == 0 {
             return None;
         }
         let lo = n - n.div_ceil(4);
         let k = lo + self.gen.rng.index(n - lo);
-        self.gen.recent.iter().enumerate().filter(|(_, c)| f(c)).nth(k).map(|(i, _)| i)
+        // The k-th match from the oldest is the (n - 1 - k)-th from the newest.
+        let recent = &self.gen.recent;
+        recent.iter().enumerate().rev().filter(|(_, c)| f(c)).nth(n - 1 - k).map(|(i, _)| i)
     }
 
     /// The discovery event header (RECORDS.md §4) about `host` as `device` sees it, with the

@@ -7,7 +7,7 @@ use crate::world::{app, Role, World};
 impl World {
     /// A user login event.
     pub(crate) fn user_login(&mut self, group: &mut Group) {
-        let host = self.pick_host(|h| h.role == Role::Workstation).expect("the world has workstations");
+        let host = self.pick_host(super::HostSet::Workstations).expect("the world has workstations");
         if self.gen.rng.chance(15) {
             // Someone else signs in at this desk.
             let u = self.users[self.gen.rng.index(self.users.len())].id;

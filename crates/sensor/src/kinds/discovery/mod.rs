@@ -115,7 +115,7 @@ const fn event(record_type: u32, event_type: u32, subtype: u32, payload: Payload
 impl World {
     /// One discovery event about an internal host.
     pub(crate) fn discovery(&mut self, group: &mut Group) {
-        let host = self.pick_host(|h| h.internal()).expect("the world has internal hosts");
+        let host = self.pick_host(super::HostSet::Internal).expect("the world has internal hosts");
         let states = &mut self.gen.disc.hosts;
         if states.len() < self.hosts.len() {
             states.resize(self.hosts.len(), HostState::default());
