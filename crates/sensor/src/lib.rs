@@ -20,10 +20,10 @@
 //! (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) and a country each.
 //!
 //! [`World::metadata_records`] returns all of it as metadata records. Each carries a
-//! `meta_key`, the identity of the entry (big-endian): id (u32) for id/length/name records and
-//! 4, 67, 98, 111 (type), 161, 320, 321; UUID for 54, 115–118, 127, 530, 700; UUID + rule id (u32)
-//! for 119; sensor id (u32) + UUID for 145; generator id + rule id (u32 each) for 66; country
-//! code (u16) for 520.
+//! `meta_key`, the identity of the entry as the wire catalog defines it
+//! (`estreamer_wire::schema::catalog::metadata_identity`, the key of the store's metadata
+//! table): id for id/name records, UUID for 54, 115–118, 127, 530, 700, UUID + rule id for 119,
+//! UUID + sensor id for 145, generator id + rule id for 66, country code for 520.
 //!
 //! # Events ([`World::events`])
 //!
@@ -58,12 +58,21 @@
 //!
 //! Everything comes from a hand-rolled SplitMix64 generator with integer arithmetic only, so
 //! the same seed (and start time) gives the same bytes on every platform and release.
+//!
+//! # Layout of the crate
+//!
+//! * `world/` — the world (devices, policies, rules, users, hosts) and its fixed catalogs;
+//!   `metadata.rs` — the world as metadata records.
+//! * `kinds/` — one generator per kind of primary event (`connection.rs` with the flow table in
+//!   `flows.rs`, `intrusion.rs`, `file.rs`, `malware.rs`, `discovery/`, `user.rs`), over the
+//!   generator state in `kinds/mod.rs`.
+//! * `body.rs` — record bodies written straight into bytes in the wire crate's layouts (no
+//!   JSON, no field tree); `packet.rs` — the frames of packet records.
+//! * `producer.rs`, `replay.rs` — event sources for the ingest API.
 
-#![recursion_limit = "256"]
-
-mod discovery;
-mod encode;
-mod events;
+mod body;
+mod kinds;
+mod metadata;
 mod packet;
 mod producer;
 pub mod replay;
@@ -78,7 +87,7 @@ use estreamer_ingest::{Batch, BatchSink, Ingest, IngestError, Outcome, SinkSumma
 use estreamer_store::{Store, StoreError};
 use estreamer_wire::WireError;
 
-pub use events::{EventKind, Events, MIX};
+pub use kinds::{EventKind, Events, MIX};
 pub use producer::{kind_name, parse_mix, produce, ProducerOptions};
 pub use world::{AcPolicy, AcRule, Device, Host, Named, SnortRule, User, World};
 
@@ -90,7 +99,8 @@ pub struct GenRecord {
     pub record_type: u32,
     /// Record body bytes.
     pub body: Vec<u8>,
-    /// For metadata records, the key of the entry (see the crate docs); `None` for events.
+    /// For metadata records, the identity of the entry in the wire catalog's form (see the
+    /// crate docs); `None` for events.
     pub meta_key: Option<Vec<u8>>,
 }
 

@@ -44,78 +44,72 @@ fn checksum(data: &[u8], initial: u32) -> u16 {
 
 impl Frame<'_> {
     /// The frame bytes (Ethernet II, link type 1).
+    #[cfg(test)]
     pub(crate) fn build(&self) -> Vec<u8> {
-        // Transport segment first (its checksum needs the pseudo header).
-        let mut l4 = Vec::with_capacity(20 + self.payload.len());
-        l4.extend_from_slice(&self.src_port.to_be_bytes());
-        l4.extend_from_slice(&self.dst_port.to_be_bytes());
-        if self.proto == 6 {
-            l4.extend_from_slice(&self.seq.to_be_bytes());
-            l4.extend_from_slice(&self.ack.to_be_bytes());
-            l4.push(5 << 4); // data offset 5 words
-            l4.push(0x18); // PSH, ACK
-            l4.extend_from_slice(&64_240u16.to_be_bytes()); // window
-            l4.extend_from_slice(&[0, 0, 0, 0]); // checksum, urgent pointer
+        let mut out = Vec::new();
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Append the frame (Ethernet II, link type 1) to `out`, checksums included.
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
+        let v4 = matches!((self.src, self.dst), (IpAddr::V4(_), IpAddr::V4(_)));
+        let l4_len = if self.proto == 6 { 20 } else { 8 } + self.payload.len();
+        out.extend_from_slice(&self.dst_mac);
+        out.extend_from_slice(&self.src_mac);
+        let (s, d) = (to_v6(self.src), to_v6(self.dst));
+        let pseudo_sum = if v4 {
+            out.extend_from_slice(&0x0800u16.to_be_bytes());
+            let ip_at = out.len();
+            out.extend_from_slice(&[0x45, 0]);
+            out.extend_from_slice(&((20 + l4_len) as u16).to_be_bytes());
+            out.extend_from_slice(&self.ip_id.to_be_bytes());
+            out.extend_from_slice(&0x4000u16.to_be_bytes()); // DF
+            out.extend_from_slice(&[self.ttl, self.proto, 0, 0]);
+            out.extend_from_slice(&s[12..]);
+            out.extend_from_slice(&d[12..]);
+            let c = checksum(&out[ip_at..], 0);
+            out[ip_at + 10..ip_at + 12].copy_from_slice(&c.to_be_bytes());
+            let mut pseudo = [0u8; 12];
+            pseudo[..4].copy_from_slice(&s[12..]);
+            pseudo[4..8].copy_from_slice(&d[12..]);
+            pseudo[9] = self.proto;
+            pseudo[10..].copy_from_slice(&(l4_len as u16).to_be_bytes());
+            sum16(&pseudo, 0)
         } else {
-            l4.extend_from_slice(&((8 + self.payload.len()) as u16).to_be_bytes());
-            l4.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(&0x86DDu16.to_be_bytes());
+            out.extend_from_slice(&[0x60, 0, 0, 0]);
+            out.extend_from_slice(&(l4_len as u16).to_be_bytes());
+            out.extend_from_slice(&[self.proto, self.ttl]);
+            out.extend_from_slice(&s);
+            out.extend_from_slice(&d);
+            let mut pseudo = [0u8; 40];
+            pseudo[..16].copy_from_slice(&s);
+            pseudo[16..32].copy_from_slice(&d);
+            pseudo[32..36].copy_from_slice(&(l4_len as u32).to_be_bytes());
+            pseudo[39] = self.proto;
+            sum16(&pseudo, 0)
+        };
+        // Transport segment; its checksum covers the pseudo header.
+        let l4_at = out.len();
+        out.extend_from_slice(&self.src_port.to_be_bytes());
+        out.extend_from_slice(&self.dst_port.to_be_bytes());
+        if self.proto == 6 {
+            out.extend_from_slice(&self.seq.to_be_bytes());
+            out.extend_from_slice(&self.ack.to_be_bytes());
+            out.push(5 << 4); // data offset 5 words
+            out.push(0x18); // PSH, ACK
+            out.extend_from_slice(&64_240u16.to_be_bytes()); // window
+            out.extend_from_slice(&[0, 0, 0, 0]); // checksum, urgent pointer
+        } else {
+            out.extend_from_slice(&((8 + self.payload.len()) as u16).to_be_bytes());
+            out.extend_from_slice(&[0, 0]);
         }
-        l4.extend_from_slice(self.payload);
-        let csum_at = if self.proto == 6 { 16 } else { 6 };
-
-        let mut frame = Vec::with_capacity(14 + 40 + l4.len());
-        frame.extend_from_slice(&self.dst_mac);
-        frame.extend_from_slice(&self.src_mac);
-        match (self.src, self.dst) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => {
-                let mut pseudo = Vec::with_capacity(12);
-                pseudo.extend_from_slice(&s.octets());
-                pseudo.extend_from_slice(&d.octets());
-                pseudo.extend_from_slice(&[0, self.proto]);
-                pseudo.extend_from_slice(&(l4.len() as u16).to_be_bytes());
-                let c = checksum(&l4, sum16(&pseudo, 0));
-                let c = if c == 0 && self.proto == 17 { 0xffff } else { c };
-                l4[csum_at..csum_at + 2].copy_from_slice(&c.to_be_bytes());
-
-                frame.extend_from_slice(&0x0800u16.to_be_bytes());
-                let mut ip = Vec::with_capacity(20);
-                ip.push(0x45);
-                ip.push(0);
-                ip.extend_from_slice(&((20 + l4.len()) as u16).to_be_bytes());
-                ip.extend_from_slice(&self.ip_id.to_be_bytes());
-                ip.extend_from_slice(&0x4000u16.to_be_bytes()); // DF
-                ip.push(self.ttl);
-                ip.push(self.proto);
-                ip.extend_from_slice(&[0, 0]);
-                ip.extend_from_slice(&s.octets());
-                ip.extend_from_slice(&d.octets());
-                let c = checksum(&ip, 0);
-                ip[10..12].copy_from_slice(&c.to_be_bytes());
-                frame.extend_from_slice(&ip);
-            }
-            (src, dst) => {
-                let s = to_v6(src);
-                let d = to_v6(dst);
-                let mut pseudo = Vec::with_capacity(40);
-                pseudo.extend_from_slice(&s);
-                pseudo.extend_from_slice(&d);
-                pseudo.extend_from_slice(&(l4.len() as u32).to_be_bytes());
-                pseudo.extend_from_slice(&[0, 0, 0, self.proto]);
-                let c = checksum(&l4, sum16(&pseudo, 0));
-                let c = if c == 0 && self.proto == 17 { 0xffff } else { c };
-                l4[csum_at..csum_at + 2].copy_from_slice(&c.to_be_bytes());
-
-                frame.extend_from_slice(&0x86DDu16.to_be_bytes());
-                frame.extend_from_slice(&[0x60, 0, 0, 0]);
-                frame.extend_from_slice(&(l4.len() as u16).to_be_bytes());
-                frame.push(self.proto);
-                frame.push(self.ttl);
-                frame.extend_from_slice(&s);
-                frame.extend_from_slice(&d);
-            }
-        }
-        frame.extend_from_slice(&l4);
-        frame
+        out.extend_from_slice(self.payload);
+        let csum_at = l4_at + if self.proto == 6 { 16 } else { 6 };
+        let c = checksum(&out[l4_at..], pseudo_sum);
+        let c = if c == 0 && self.proto == 17 { 0xffff } else { c };
+        out[csum_at..csum_at + 2].copy_from_slice(&c.to_be_bytes());
     }
 }
 
@@ -127,8 +121,15 @@ fn to_v6(ip: IpAddr) -> [u8; 16] {
 }
 
 /// A DNS query message for `name` (type A or AAAA).
+#[cfg(test)]
 pub(crate) fn dns_query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
-    let mut m = Vec::with_capacity(18 + name.len());
+    let mut m = Vec::new();
+    write_dns_query(&mut m, id, name, qtype);
+    m
+}
+
+/// Append a DNS query message for `name` (type A or AAAA) to `m`.
+pub(crate) fn write_dns_query(m: &mut Vec<u8>, id: u16, name: &str, qtype: u16) {
     m.extend_from_slice(&id.to_be_bytes());
     m.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]);
     for label in name.split('.').filter(|l| !l.is_empty()) {
@@ -139,7 +140,6 @@ pub(crate) fn dns_query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
     m.push(0);
     m.extend_from_slice(&qtype.to_be_bytes());
     m.extend_from_slice(&[0, 1]);
-    m
 }
 
 #[cfg(test)]

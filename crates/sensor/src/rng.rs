@@ -57,15 +57,22 @@ impl Rng {
 
     /// Index chosen with the given relative weights (at least one non-zero).
     pub(crate) fn weighted(&mut self, weights: &[u32]) -> usize {
-        let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
+        self.weighted_by(weights, |&w| w)
+    }
+
+    /// Index of an item chosen with the relative weights `weight` gives the items (at least
+    /// one non-zero); the same draw as [`Rng::weighted`] over those weights.
+    pub(crate) fn weighted_by<T>(&mut self, items: &[T], weight: impl Fn(&T) -> u32) -> usize {
+        let total: u64 = items.iter().map(|i| u64::from(weight(i))).sum();
         let mut x = self.below(total);
-        for (i, &w) in weights.iter().enumerate() {
-            if x < u64::from(w) {
+        for (i, item) in items.iter().enumerate() {
+            let w = u64::from(weight(item));
+            if x < w {
                 return i;
             }
-            x -= u64::from(w);
+            x -= w;
         }
-        weights.len() - 1
+        items.len() - 1
     }
 
     /// `N` random bytes.
