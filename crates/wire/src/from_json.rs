@@ -20,7 +20,7 @@
 use serde_json::Value as J;
 
 use crate::schema::{record_def, BlockDef, Choice, Field, Ty};
-use crate::value::{data_bytes, parse_ipv6, parse_mac, parse_uuid, unhex, Entry, Obj, Value};
+use crate::value::{data_bytes, data_bytes_sized, parse_ipv6, parse_mac, parse_uuid, unhex, Entry, Obj, Value};
 use crate::walk::{RecordHead, DEFAULT_LIST_HEADER, UNPARSED_KEY};
 use crate::WireError;
 
@@ -191,7 +191,17 @@ fn fields(fields_of: &[Field], lv: &mut Level<'_>, out: &mut Obj) -> Result<(), 
         }
         let Some(j) = lv.take(field.key) else { continue };
         let path = lv.path(field.key);
-        let v = value(field, j, &path)?;
+        let v = match field.ty {
+            // Data whose byte count the JSON also gives: text and hex are told apart by it.
+            Ty::Bytes(len_key) => {
+                Value::Data(data_bytes_sized(string(j, &path, "text or hex data")?, out.get_u(len_key)))
+            }
+            Ty::Rest if fields_of.len() == 1 => {
+                let wire_len = out.get_u("blockLength").and_then(|n| n.checked_sub(8));
+                Value::Data(data_bytes_sized(string(j, &path, "text or hex data")?, wire_len))
+            }
+            _ => value(field, j, &path)?,
+        };
         out.set(field.key, field.hidden, v);
     }
     Ok(())

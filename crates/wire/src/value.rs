@@ -286,6 +286,27 @@ pub fn data_bytes(s: &str) -> Vec<u8> {
     s.as_bytes().to_vec()
 }
 
+/// [`data_bytes`] when the JSON also says how many bytes the data has (`wire_len`, from a
+/// String block's `blockLength` or a length field beside it): a hex string is read as the
+/// bytes it spells only when that count is theirs and not the text's. A SHA-256 sent as its 64
+/// hex characters (as an FMC sends a malware event's `fileShaHash`) thus stays text, although
+/// the bytes it spells are not UTF-8. Without a count, or when the count fits neither reading
+/// (an edited value), [`data_bytes`] decides.
+pub fn data_bytes_sized(s: &str, wire_len: Option<u64>) -> Vec<u8> {
+    if let Some(n) = wire_len {
+        if n >= s.len() as u64 {
+            // The text itself (NULs the rendering dropped make the count larger).
+            return s.as_bytes().to_vec();
+        }
+        if n == (s.len() / 2) as u64 {
+            if let Some(b) = unhex(s) {
+                return b;
+            }
+        }
+    }
+    data_bytes(s)
+}
+
 /// IPv6 text: IPv4-mapped as dotted quad, all-zero as `::`.
 pub fn ipv6_text(a: &[u8; 16]) -> String {
     let ip = Ipv6Addr::from(*a);

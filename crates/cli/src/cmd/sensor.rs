@@ -8,6 +8,10 @@ use clap::Args;
 use estreamer_ingest::pace::SystemClock;
 use estreamer_sensor::{parse_mix, produce, ProducerOptions, World, MIX};
 
+/// Weights of the event kinds; a named type so that clap takes `--mix` as one value (an
+/// `Option<Vec<_>>` field would be read as a list of values, each parsed as a whole mix).
+type Mix = Vec<(estreamer_sensor::EventKind, u32)>;
+
 use super::produce::{Destination, Progress};
 
 /// Options of `sensor`.
@@ -40,7 +44,7 @@ pub(crate) struct SensorArgs {
     /// Weights of the event kinds, e.g. intrusion=30,connection=70 (kinds: connection, intrusion,
     /// file, malware, discovery, user; unnamed kinds get 0) [default: the documented mix].
     #[arg(long, value_parser = parse_mix)]
-    mix: Option<Vec<(estreamer_sensor::EventKind, u32)>>,
+    mix: Option<Mix>,
     /// Seed: the same seed writes the same events.
     #[arg(long, default_value_t = 1)]
     seed: u64,

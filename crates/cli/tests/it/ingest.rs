@@ -389,3 +389,20 @@ fn store_verify_names_a_flipped_byte_and_stats_and_compact_report() {
     let out = ok(&["store", "compact", "--data", p(&data), "--retain-bytes", "1000000000"]);
     assert!(!String::from_utf8_lossy(&out.stdout).is_empty());
 }
+
+#[test]
+fn sensor_mix_takes_one_list_of_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = run(&["sensor", "--data", p(&data), "--count", "40", "--mix", "malware=1,user=1", "--seed", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let types: std::collections::BTreeSet<u32> = store_records(&data)
+        .iter()
+        .map(|(t, _)| *t)
+        .filter(|t| !estreamer_wire::schema::catalog::is_metadata(*t))
+        .collect();
+    assert!(types.contains(&125) && types.contains(&95), "malware and user events: {types:?}");
+    assert!(!types.contains(&400), "no intrusion events: {types:?}");
+    let out = run(&["sensor", "--data", p(&data), "--mix", "telepathy=3"]);
+    assert!(!out.status.success() && stderr(&out).contains("telepathy"), "{}", stderr(&out));
+}

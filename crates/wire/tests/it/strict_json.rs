@@ -221,3 +221,29 @@ fn a_standalone_block_names_its_field_without_a_record() {
     assert_eq!(e, WireError::OutOfRange { record_type: None, field: "countryCode".into(), value: 70_000, max: 65_535 });
     assert_eq!(e.to_string(), "field `countryCode`: 70000 is out of range (at most 65535)");
 }
+
+/// A SHA-256 sent as its 64 hex characters (an FMC's malware `fileShaHash`) spells bytes that
+/// are not UTF-8: the String block's length says it is text, and it reads back as text; the same
+/// characters in a block whose length is half theirs are the raw digest the JSON showed as hex.
+#[test]
+fn hex_looking_text_and_hex_rendered_bytes_are_told_apart_by_the_block_length() {
+    let sha = "cdc0d739efad484aa48723bcdff47da5b6c00ffc65b62b69d7b81d5a211f1721";
+    let (ed, base) = client_json(&read("r125_s2b80", "bin"));
+    let mut j = base.clone();
+    j["fileShaHash"]["data"] = json!(sha);
+    j["fileShaHash"]["blockLength"] = json!(8 + 64);
+    let (head, obj) = record_from_json(&j).unwrap();
+    let body = encode_record_body(head.record_type, &obj, None).unwrap();
+    let back = decode_record(RecordHead { record_type: ed.record_type, archive_ts: 0, checksum: 0 }, &body);
+    let back = Value::Obj(back.value).to_json();
+    assert_eq!(back["fileShaHash"]["blockLength"], 72, "64 bytes of text");
+    assert_eq!(back["fileShaHash"]["data"], sha);
+
+    j["fileShaHash"]["blockLength"] = json!(8 + 32);
+    let (head, obj) = record_from_json(&j).unwrap();
+    let body = encode_record_body(head.record_type, &obj, None).unwrap();
+    let back = decode_record(RecordHead { record_type: ed.record_type, archive_ts: 0, checksum: 0 }, &body);
+    let back = Value::Obj(back.value).to_json();
+    assert_eq!(back["fileShaHash"]["blockLength"], 40, "the 32 bytes the hex spells");
+    assert_eq!(back["fileShaHash"]["data"], sha, "and shown as hex again");
+}
