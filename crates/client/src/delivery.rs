@@ -62,6 +62,8 @@ pub struct OutputOptions {
     pub flush: FlushPolicy,
     /// Tag every record with this server name (multi-server configurations).
     pub server_tag: Option<String>,
+    /// Threads that decode and format records (output order kept); 0 = one per core.
+    pub threads: usize,
 }
 
 impl Default for OutputOptions {
@@ -73,6 +75,7 @@ impl Default for OutputOptions {
             computed: true,
             flush: FlushPolicy::default(),
             server_tag: None,
+            threads: 0,
         }
     }
 }
@@ -239,7 +242,11 @@ impl Delivery {
                     }
                     _ => MetadataCache::new(),
                 };
-                let config = PipelineConfig { computed: out.computed, threads: 1, ..PipelineConfig::default() };
+                let threads = match out.threads {
+                    0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    n => n,
+                };
+                let config = PipelineConfig { computed: out.computed, threads, ..PipelineConfig::default() };
                 Mode::Records(Box::new(Pipeline::new(fm, cache, config).map_err(ClientError::Output)?))
             }
             None => {
