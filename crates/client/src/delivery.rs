@@ -110,6 +110,8 @@ struct Tracker {
     metrics: Arc<ServerMetrics>,
     summary: ClientSummary,
     issues: IssueStats,
+    /// Event records done with: delivered or skipped as re-sent.
+    settled_events: u64,
 }
 
 impl Tracker {
@@ -121,6 +123,7 @@ impl Tracker {
             }
             self.summary.skipped += 1;
             self.metrics.skipped.fetch_add(1, Relaxed);
+            self.settled_events += u64::from(!facts.is_metadata);
             return Ok(());
         }
         if !bytes.is_empty() {
@@ -149,6 +152,7 @@ impl Tracker {
         *self.summary.by_type.entry(record_type).or_default() += 1;
         if event {
             self.summary.events += 1;
+            self.settled_events += 1;
         }
         self.summary.max_archive_ts = self.summary.max_archive_ts.max(ts);
         self.metrics.delivered(record_type, ts, bytes);
@@ -168,6 +172,8 @@ pub(crate) struct Delivery {
     state: StateFiles,
     cache_path: Option<PathBuf>,
     saved: Option<Bookmark>,
+    /// Event records taken by [`Delivery::record`] (some may still be in the pipeline's pool).
+    taken_events: u64,
 }
 
 impl Delivery {
@@ -268,9 +274,10 @@ impl Delivery {
             metrics,
             summary: ClientSummary { max_archive_ts: cur_ts, ..Default::default() },
             issues: IssueStats::default(),
+            settled_events: 0,
         };
         let first_run = saved.is_none();
-        let mut d = Delivery { mode, t, state: state.clone(), cache_path, saved: saved.clone() };
+        let mut d = Delivery { mode, t, state: state.clone(), cache_path, saved: saved.clone(), taken_events: 0 };
         // Exactly once from the very first record: before anything is written, record where the
         // output stands (a crash before the first flush then cuts back to here). Not for a
         // "now" start, whose position 0 would mean "oldest" on the next start.
@@ -316,6 +323,7 @@ impl Delivery {
     /// One record.
     pub(crate) fn record(&mut self, ed: EventData, now: Instant) -> Result<(), ClientError> {
         let (ts, reserved) = ed.archive.unwrap_or((0, 0));
+        self.taken_events += u64::from(!estreamer_wire::schema::catalog::is_metadata(ed.record_type));
         match &mut self.mode {
             Mode::Records(p) => {
                 let t = &mut self.t;
@@ -331,9 +339,19 @@ impl Delivery {
         }
     }
 
-    /// Events delivered so far in this run.
-    pub(crate) fn events(&self) -> u64 {
-        self.t.summary.events
+    /// Whether `max` events are delivered. Records still in the pipeline's pool count: when
+    /// they could make up the difference, the pool is drained first (a re-sent record that
+    /// turns out to be skipped does not count), so a run stops exactly at `max`, without
+    /// waiting for a flush.
+    pub(crate) fn reached(&mut self, max: u64) -> Result<bool, ClientError> {
+        let pending = self.taken_events.saturating_sub(self.t.settled_events);
+        if self.t.summary.events < max && self.t.summary.events + pending >= max {
+            if let Mode::Records(p) = &mut self.mode {
+                let (t, now) = (&mut self.t, Instant::now());
+                p.finish(|f, b| t.emit(f, b, now)).map_err(ClientError::Output)?;
+            }
+        }
+        Ok(self.t.summary.events >= max)
     }
 
     /// A corrupt record was skipped.

@@ -91,9 +91,11 @@ pub(crate) async fn stream(
                 ClientEvent::Record(ed) => {
                     d.record(ed, now.into_std())?;
                     *last_record = now;
-                    if opts.max_events.is_some_and(|m| d.events() >= m) {
-                        done = true;
-                        break;
+                    if let Some(max) = opts.max_events {
+                        if d.reached(max)? {
+                            done = true;
+                            break;
+                        }
                     }
                     // A bundle can hold thousands of records: flush inside it when due.
                     if d.flush_due(now.into_std()) {
