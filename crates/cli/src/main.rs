@@ -86,7 +86,8 @@ fn main() -> ExitCode {
     // peak RSS this way.
     if std::env::var_os(cmd::bench::REPORT_PEAK_RSS).is_some() {
         if let Some(kib) = cmd::bench::peak_rss_kib("self") {
-            eprintln!("estreamer: peak RSS {kib} KiB");
+            let cpu = cmd::bench::cpu_secs("self").unwrap_or(0.0);
+            eprintln!("estreamer: peak RSS {kib} KiB, CPU {cpu:.2} s");
         }
     }
     match result {

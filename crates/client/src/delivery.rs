@@ -162,7 +162,11 @@ impl Tracker {
 
 enum Mode {
     Records(Box<Pipeline>),
-    Raw { needs_header: bool },
+    /// `entry`: the capture entry being written, reused (a bundle is up to hundreds of KiB).
+    Raw {
+        needs_header: bool,
+        entry: Vec<u8>,
+    },
 }
 
 /// Records in, bytes out, bookmark after every flush.
@@ -260,7 +264,7 @@ impl Delivery {
                     SinkConfig::File(f) => std::fs::metadata(&f.path).map_or(true, |m| m.len() == 0),
                     _ => true,
                 };
-                Mode::Raw { needs_header }
+                Mode::Raw { needs_header, entry: Vec::new() }
             }
         };
         let (cur_ts, cur_count) = resume_from.as_ref().map_or((0, 0), |b| (b.ts, b.delivered_at_ts));
@@ -300,16 +304,16 @@ impl Delivery {
 
     /// One received message (raw mode writes it; the records mode ignores it).
     pub(crate) fn frame(&mut self, message: &[u8], received_us: u64, now: Instant) -> Result<(), ClientError> {
-        let Mode::Raw { needs_header } = &mut self.mode else { return Ok(()) };
+        let Mode::Raw { needs_header, entry } = &mut self.mode else { return Ok(()) };
         let facts =
             RecordFacts { record_type: 0, archive_ts: 0, event_time: (0, 0), is_metadata: true, issues: vec![] };
         if *needs_header {
             self.t.sink.write(&facts, &estreamer_wire::capture::file_header()).map_err(ClientError::Output)?;
             *needs_header = false;
         }
-        let mut entry = Vec::with_capacity(message.len() + 8);
-        estreamer_wire::capture::write_entry(&mut entry, received_us, message);
-        self.t.sink.write(&facts, &entry).map_err(ClientError::Output)?;
+        entry.clear();
+        estreamer_wire::capture::write_entry(entry, received_us, message);
+        self.t.sink.write(&facts, entry).map_err(ClientError::Output)?;
         self.t.metrics.bytes.fetch_add(entry.len() as u64, Relaxed);
         self.t.schedule.record_written(now);
         Ok(())
@@ -384,7 +388,7 @@ impl Delivery {
         self.t.metrics.flushes.fetch_add(1, Relaxed);
         let output = match position {
             FlushPosition::File(pos) => {
-                if let Mode::Raw { needs_header } = &mut self.mode {
+                if let Mode::Raw { needs_header, .. } = &mut self.mode {
                     *needs_header |= pos.len == 0;
                 }
                 Some(pos)

@@ -23,7 +23,7 @@ use estreamer_client::{ClientOptions, OutputFormat, Start};
 use estreamer_output::sinks::WriteSink;
 use tokio_util::sync::CancellationToken;
 
-pub(crate) use procs::{peak_rss_kib, REPORT_PEAK_RSS};
+pub(crate) use procs::{cpu_secs, peak_rss_kib, REPORT_PEAK_RSS};
 
 use self::backlog::Backlog;
 use self::procs::{ClientProc, ClientSpec, ServiceProc};
@@ -209,19 +209,27 @@ fn bench(plan: &Plan, dir: &Path, scratch: &Path, seed: u64) -> Result<Table> {
 
     say("transport (raw)");
     let service = ServiceProc::start(&data, &pki.dir)?;
+    let cpu0 = service.cpu_secs();
     let run = ClientProc::start(&spec("raw", 1, 0, &service.addr))?.wait()?;
     check_whole(&run, &backlog)?;
     let rss = format!("service {}, client {}", mib(service.peak_rss_kib()), mib(run.peak_kib));
+    let cpu = cpu_per_record(service.cpu_secs() - cpu0, &run);
     drop(service);
     let rate = run.records as f64 / run.secs;
-    t.push(Row::at_least("transport: service → TLS → client --format raw", rate, 1_000_000.0, "rec/s").rss(&rss));
+    t.push(
+        Row::at_least("transport: service → TLS → client --format raw", rate, 1_000_000.0, "rec/s")
+            .rss(&rss)
+            .note(&cpu),
+    );
     t.push(Row::ratio_of("transport bytes (raw capture out)", run.bytes as f64 / run.secs, 0.5, ceiling).rss(&rss));
 
     say("JSON");
     let service = ServiceProc::start(&data, &pki.dir)?;
+    let cpu0 = service.cpu_secs();
     let run = ClientProc::start(&spec("json", 0, 0, &service.addr))?.wait()?;
     check_whole(&run, &backlog)?;
     let rss = format!("service {}, client {}", mib(service.peak_rss_kib()), mib(run.peak_kib));
+    let cpu = cpu_per_record(service.cpu_secs() - cpu0, &run);
     drop(service);
     t.push(
         Row::ratio_of(
@@ -230,7 +238,8 @@ fn bench(plan: &Plan, dir: &Path, scratch: &Path, seed: u64) -> Result<Table> {
             0.75,
             ceiling,
         )
-        .rss(&rss),
+        .rss(&rss)
+        .note(&cpu),
     );
 
     say(&format!("memory: {} clients draining the backlog at once", plan.memory_clients));
@@ -269,6 +278,13 @@ fn bench(plan: &Plan, dir: &Path, scratch: &Path, seed: u64) -> Result<Table> {
         &format!("service {}", mib(service_kib)),
     ));
     Ok(t)
+}
+
+/// CPU time per record of the service and of a client: on a shared machine a steadier figure
+/// than the rate.
+fn cpu_per_record(service_secs: f64, run: &procs::ClientRun) -> String {
+    let per = |secs: f64| secs * 1e6 / run.records.max(1) as f64;
+    format!("CPU/record: service {:.2} µs, client {:.2} µs", per(service_secs), per(run.cpu_secs))
 }
 
 /// A client must have received every event of the backlog.

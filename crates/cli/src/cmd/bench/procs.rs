@@ -21,6 +21,17 @@ pub(crate) fn peak_rss_kib(pid: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time (user + system) a process (`"self"` or a pid) has used so far, seconds.
+pub(crate) fn cpu_secs(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux ABI this runs on.
+    Some(ticks as f64 / 100.0)
+}
+
 /// The TLS ceiling: a rustls server and client with the service's and the client's own
 /// configurations over 127.0.0.1, the client writing `total` bytes in 16 KiB writes, the
 /// server reading and discarding them. Returns (bytes/s, negotiated protocol).
@@ -119,6 +130,11 @@ impl ServiceProc {
     pub(crate) fn peak_rss_kib(&self) -> Option<u64> {
         peak_rss_kib(&self.child.id().to_string())
     }
+
+    /// CPU seconds used so far.
+    pub(crate) fn cpu_secs(&self) -> f64 {
+        cpu_secs(&self.child.id().to_string()).unwrap_or(0.0)
+    }
 }
 
 impl Drop for ServiceProc {
@@ -160,6 +176,8 @@ pub(crate) struct ClientRun {
     pub(crate) secs: f64,
     /// Its peak RSS, KiB.
     pub(crate) peak_kib: Option<u64>,
+    /// CPU seconds it used.
+    pub(crate) cpu_secs: f64,
 }
 
 impl ClientProc {
@@ -216,14 +234,18 @@ impl ClientProc {
         }
         let mut records = None;
         let mut peak_kib = None;
+        let mut cpu_secs = 0.0;
         for line in stderr.lines() {
             if let Some(rest) = line.strip_prefix("client: ") {
                 records = rest.split_whitespace().next().and_then(|n| n.parse().ok());
             } else if let Some(rest) = line.strip_prefix("estreamer: peak RSS ") {
                 peak_kib = rest.split_whitespace().next().and_then(|n| n.parse().ok());
+                if let Some(cpu) = rest.split("CPU ").nth(1) {
+                    cpu_secs = cpu.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0.0);
+                }
             }
         }
         let records = records.ok_or_else(|| anyhow!("no summary line from the client: {}", stderr.trim()))?;
-        Ok(ClientRun { records, bytes, secs, peak_kib })
+        Ok(ClientRun { records, bytes, secs, peak_kib, cpu_secs })
     }
 }
