@@ -84,8 +84,14 @@ pub(crate) async fn stream(
         // Drain events first, so acks (released by poll_event) follow processing.
         let mut done = false;
         let mut server_error = None;
+        // The clock is read once per 256 events, not per record (a bundle holds up to 1024).
+        let mut now = Instant::now();
+        let mut unclocked = 0u32;
         while let Some(ev) = session.poll_event() {
-            let now = Instant::now();
+            unclocked += 1;
+            if unclocked == 256 {
+                (now, unclocked) = (Instant::now(), 0);
+            }
             match ev {
                 ClientEvent::Frame(bytes) => d.frame(&bytes, unix_us(), now.into_std())?,
                 ClientEvent::Record(ed) => {
