@@ -1,10 +1,9 @@
 //! A temporary PKI and store filled by the sensor, with the service running on 127.0.0.1:
-//! what `demo` and `bench` share.
+//! what `demo` runs.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Result};
 use estreamer_client::{ClientOptions, Start};
@@ -18,13 +17,11 @@ use tokio_util::sync::CancellationToken;
 /// The lab: everything in a temporary directory, the service on an ephemeral port.
 pub(crate) struct Lab {
     _tmp: tempfile::TempDir,
-    pub(crate) data: PathBuf,
     identity: estreamer_pki::ClientIdentity,
     addr: SocketAddr,
     stop: CancellationToken,
     server: tokio::task::JoinHandle<Result<(), estreamer_server::ServerError>>,
     pub(crate) written: estreamer_sensor::SensorSummary,
-    pub(crate) sensor_secs: f64,
 }
 
 impl Lab {
@@ -35,12 +32,10 @@ impl Lab {
         estreamer_pki::init_ca(&pki, &["127.0.0.1".parse()?], &["localhost".to_string()])?;
         let issued = estreamer_pki::add_client(&pki, "127.0.0.1", None)?;
         let identity = estreamer_pki::load_pkcs12(&issued.pkcs12, &issued.password)?;
-        let t = Instant::now();
         let written = {
             let store = Store::open(&data, StoreOptions::default())?;
             estreamer_sensor::write_to_store(&store, seed, events)?
         };
-        let sensor_secs = t.elapsed().as_secs_f64();
         let store = StoreReader::open(&data)?;
         let tls = estreamer_pki::server_config(&pki, &ServerTlsOptions::default())?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -48,7 +43,7 @@ impl Lab {
         let stop = CancellationToken::new();
         let service = Service::new(Arc::new(tls), store, ServerOptions::default());
         let server = tokio::spawn(estreamer_server::serve(vec![listener], service, stop.clone()));
-        Ok(Lab { _tmp: tmp, data, identity, addr, stop, server, written, sensor_secs })
+        Ok(Lab { _tmp: tmp, identity, addr, stop, server, written })
     }
 
     /// Stream every event from the oldest record over TLS, through the client's pipeline (JSON)

@@ -82,6 +82,14 @@ fn main() -> ExitCode {
         Cmd::Bench(a) => cmd::bench::run(a),
         Cmd::Demo(a) => cmd::demo::run(a),
     };
+    // `bench` runs the service and clients as children of this binary and asks each for its
+    // peak RSS this way.
+    if std::env::var_os(cmd::bench::REPORT_PEAK_RSS).is_some() {
+        if let Some(kib) = cmd::bench::peak_rss_kib("self") {
+            let cpu = cmd::bench::cpu_secs("self").unwrap_or(0.0);
+            eprintln!("estreamer: peak RSS {kib} KiB, CPU {cpu:.2} s");
+        }
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

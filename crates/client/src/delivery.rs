@@ -62,6 +62,8 @@ pub struct OutputOptions {
     pub flush: FlushPolicy,
     /// Tag every record with this server name (multi-server configurations).
     pub server_tag: Option<String>,
+    /// Threads that decode and format records (output order kept); 0 = one per core.
+    pub threads: usize,
 }
 
 impl Default for OutputOptions {
@@ -73,6 +75,7 @@ impl Default for OutputOptions {
             computed: true,
             flush: FlushPolicy::default(),
             server_tag: None,
+            threads: 0,
         }
     }
 }
@@ -107,6 +110,8 @@ struct Tracker {
     metrics: Arc<ServerMetrics>,
     summary: ClientSummary,
     issues: IssueStats,
+    /// Event records done with: delivered or skipped as re-sent.
+    settled_events: u64,
 }
 
 impl Tracker {
@@ -118,6 +123,7 @@ impl Tracker {
             }
             self.summary.skipped += 1;
             self.metrics.skipped.fetch_add(1, Relaxed);
+            self.settled_events += u64::from(!facts.is_metadata);
             return Ok(());
         }
         if !bytes.is_empty() {
@@ -146,6 +152,7 @@ impl Tracker {
         *self.summary.by_type.entry(record_type).or_default() += 1;
         if event {
             self.summary.events += 1;
+            self.settled_events += 1;
         }
         self.summary.max_archive_ts = self.summary.max_archive_ts.max(ts);
         self.metrics.delivered(record_type, ts, bytes);
@@ -155,7 +162,11 @@ impl Tracker {
 
 enum Mode {
     Records(Box<Pipeline>),
-    Raw { needs_header: bool },
+    /// `entry`: the capture entry being written, reused (a bundle is up to hundreds of KiB).
+    Raw {
+        needs_header: bool,
+        entry: Vec<u8>,
+    },
 }
 
 /// Records in, bytes out, bookmark after every flush.
@@ -165,6 +176,8 @@ pub(crate) struct Delivery {
     state: StateFiles,
     cache_path: Option<PathBuf>,
     saved: Option<Bookmark>,
+    /// Event records taken by [`Delivery::record`] (some may still be in the pipeline's pool).
+    taken_events: u64,
 }
 
 impl Delivery {
@@ -239,7 +252,11 @@ impl Delivery {
                     }
                     _ => MetadataCache::new(),
                 };
-                let config = PipelineConfig { computed: out.computed, threads: 1, ..PipelineConfig::default() };
+                let threads = match out.threads {
+                    0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                    n => n,
+                };
+                let config = PipelineConfig { computed: out.computed, threads, ..PipelineConfig::default() };
                 Mode::Records(Box::new(Pipeline::new(fm, cache, config).map_err(ClientError::Output)?))
             }
             None => {
@@ -247,7 +264,7 @@ impl Delivery {
                     SinkConfig::File(f) => std::fs::metadata(&f.path).map_or(true, |m| m.len() == 0),
                     _ => true,
                 };
-                Mode::Raw { needs_header }
+                Mode::Raw { needs_header, entry: Vec::new() }
             }
         };
         let (cur_ts, cur_count) = resume_from.as_ref().map_or((0, 0), |b| (b.ts, b.delivered_at_ts));
@@ -261,9 +278,10 @@ impl Delivery {
             metrics,
             summary: ClientSummary { max_archive_ts: cur_ts, ..Default::default() },
             issues: IssueStats::default(),
+            settled_events: 0,
         };
         let first_run = saved.is_none();
-        let mut d = Delivery { mode, t, state: state.clone(), cache_path, saved: saved.clone() };
+        let mut d = Delivery { mode, t, state: state.clone(), cache_path, saved: saved.clone(), taken_events: 0 };
         // Exactly once from the very first record: before anything is written, record where the
         // output stands (a crash before the first flush then cuts back to here). Not for a
         // "now" start, whose position 0 would mean "oldest" on the next start.
@@ -286,16 +304,16 @@ impl Delivery {
 
     /// One received message (raw mode writes it; the records mode ignores it).
     pub(crate) fn frame(&mut self, message: &[u8], received_us: u64, now: Instant) -> Result<(), ClientError> {
-        let Mode::Raw { needs_header } = &mut self.mode else { return Ok(()) };
+        let Mode::Raw { needs_header, entry } = &mut self.mode else { return Ok(()) };
         let facts =
             RecordFacts { record_type: 0, archive_ts: 0, event_time: (0, 0), is_metadata: true, issues: vec![] };
         if *needs_header {
             self.t.sink.write(&facts, &estreamer_wire::capture::file_header()).map_err(ClientError::Output)?;
             *needs_header = false;
         }
-        let mut entry = Vec::with_capacity(message.len() + 8);
-        estreamer_wire::capture::write_entry(&mut entry, received_us, message);
-        self.t.sink.write(&facts, &entry).map_err(ClientError::Output)?;
+        entry.clear();
+        estreamer_wire::capture::write_entry(entry, received_us, message);
+        self.t.sink.write(&facts, entry).map_err(ClientError::Output)?;
         self.t.metrics.bytes.fetch_add(entry.len() as u64, Relaxed);
         self.t.schedule.record_written(now);
         Ok(())
@@ -309,6 +327,7 @@ impl Delivery {
     /// One record.
     pub(crate) fn record(&mut self, ed: EventData, now: Instant) -> Result<(), ClientError> {
         let (ts, reserved) = ed.archive.unwrap_or((0, 0));
+        self.taken_events += u64::from(!estreamer_wire::schema::catalog::is_metadata(ed.record_type));
         match &mut self.mode {
             Mode::Records(p) => {
                 let t = &mut self.t;
@@ -324,9 +343,19 @@ impl Delivery {
         }
     }
 
-    /// Events delivered so far in this run.
-    pub(crate) fn events(&self) -> u64 {
-        self.t.summary.events
+    /// Whether `max` events are delivered. Records still in the pipeline's pool count: when
+    /// they could make up the difference, the pool is drained first (a re-sent record that
+    /// turns out to be skipped does not count), so a run stops exactly at `max`, without
+    /// waiting for a flush.
+    pub(crate) fn reached(&mut self, max: u64) -> Result<bool, ClientError> {
+        let pending = self.taken_events.saturating_sub(self.t.settled_events);
+        if self.t.summary.events < max && self.t.summary.events + pending >= max {
+            if let Mode::Records(p) = &mut self.mode {
+                let (t, now) = (&mut self.t, Instant::now());
+                p.finish(|f, b| t.emit(f, b, now)).map_err(ClientError::Output)?;
+            }
+        }
+        Ok(self.t.summary.events >= max)
     }
 
     /// A corrupt record was skipped.
@@ -359,7 +388,7 @@ impl Delivery {
         self.t.metrics.flushes.fetch_add(1, Relaxed);
         let output = match position {
             FlushPosition::File(pos) => {
-                if let Mode::Raw { needs_header } = &mut self.mode {
+                if let Mode::Raw { needs_header, .. } = &mut self.mode {
                     *needs_header |= pos.len == 0;
                 }
                 Some(pos)

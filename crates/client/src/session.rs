@@ -84,16 +84,24 @@ pub(crate) async fn stream(
         // Drain events first, so acks (released by poll_event) follow processing.
         let mut done = false;
         let mut server_error = None;
+        // The clock is read once per 256 events, not per record (a bundle holds up to 1024).
+        let mut now = Instant::now();
+        let mut unclocked = 0u32;
         while let Some(ev) = session.poll_event() {
-            let now = Instant::now();
+            unclocked += 1;
+            if unclocked == 256 {
+                (now, unclocked) = (Instant::now(), 0);
+            }
             match ev {
                 ClientEvent::Frame(bytes) => d.frame(&bytes, unix_us(), now.into_std())?,
                 ClientEvent::Record(ed) => {
                     d.record(ed, now.into_std())?;
                     *last_record = now;
-                    if opts.max_events.is_some_and(|m| d.events() >= m) {
-                        done = true;
-                        break;
+                    if let Some(max) = opts.max_events {
+                        if d.reached(max)? {
+                            done = true;
+                            break;
+                        }
                     }
                     // A bundle can hold thousands of records: flush inside it when due.
                     if d.flush_due(now.into_std()) {

@@ -120,13 +120,15 @@ async fn feed(
     let mut caught_up_sent = false;
     loop {
         let (c, res) = blocking(move || {
-            let r = cursor.next_batch(batch, batch_bytes);
+            let r = cursor.read_batch(batch, batch_bytes);
             (cursor, r)
         })
         .await?;
         cursor = c;
-        let records = res.map_err(|e| e.to_string())?;
-        let full = records.len() >= batch;
+        // Only the end of the store means "caught up": a batch cut by its byte budget has more
+        // records right behind it.
+        let (records, at_end) = res.map_err(|e| e.to_string())?;
+        let full = !at_end;
         if !records.is_empty() {
             caught_up_sent = false;
             if tx.send(Feed::Records { origin: Origin::Log, records }).await.is_err() {

@@ -170,10 +170,19 @@ impl FrameReader {
             return Ok(ReadOutcome::Deferred);
         }
         body.clear();
-        body.reserve(len.min(READ_CHUNK));
-        let got = (&mut self.inner).take(len as u64).read_to_end(body)?;
-        if got < len {
-            return Ok(ReadOutcome::Incomplete);
+        if len <= READ_CHUNK {
+            // The common case: one exact read, no probing for the end of the body.
+            body.resize(len, 0);
+            if read_full(&mut self.inner, body)? < len {
+                return Ok(ReadOutcome::Incomplete);
+            }
+        } else {
+            // A large length is only believed as far as the file backs it.
+            body.reserve(READ_CHUNK);
+            let got = (&mut self.inner).take(len as u64).read_to_end(body)?;
+            if got < len {
+                return Ok(ReadOutcome::Incomplete);
+            }
         }
         let crc = crc32c::crc32c_append(crc32c::crc32c(&hdr[8..]), body);
         if crc != header.crc {

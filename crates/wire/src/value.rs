@@ -105,7 +105,15 @@ impl Value {
         match self {
             Value::U(n) => push_u64(out, *n),
             Value::Ip4(a) => {
-                let _ = write!(out, "\"{}\"", Ipv4Addr::from(*a));
+                // By hand: the formatting machinery costs more than the digits.
+                out.push('"');
+                for (i, b) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    push_u64(out, u64::from(*b));
+                }
+                out.push('"');
             }
             Value::Ip6(a) => {
                 let ip = Ipv6Addr::from(*a);
@@ -231,6 +239,10 @@ fn escape_into(out: &mut String, s: &str, drop_nul: bool) {
 }
 
 fn push_u64(out: &mut String, mut n: u64) {
+    if n < 10 {
+        out.push(char::from(b'0' + n as u8));
+        return;
+    }
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -241,7 +253,7 @@ fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+    out.extend(buf[i..].iter().map(|&d| char::from(d)));
 }
 
 fn push_hex(out: &mut String, b: u8) {

@@ -189,6 +189,9 @@ struct RunArgs {
     /// Do not add the `@computed` view (resolved names, event time).
     #[arg(long)]
     no_computed: bool,
+    /// Threads that decode and format records, output order kept (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -268,6 +271,9 @@ fn sink_config(r: &RunArgs) -> Result<SinkConfig> {
 
 /// Apply the run options every server shares.
 fn apply_common(o: &mut ClientOptions, r: &RunArgs) {
+    if let Some(t) = r.threads {
+        o.output.threads = t;
+    }
     o.max_events = r.max_events;
     o.idle_exit = r.idle_exit.map(Duration::from_secs_f64);
     o.reconnect = ReconnectPolicy { max: Duration::from_secs_f64(r.reconnect_max.max(0.01)), ..Default::default() };

@@ -317,10 +317,38 @@ fn decode_turns_a_capture_into_json_lines() {
 }
 
 #[test]
-fn bench_reports_figures_against_its_baseline() {
-    let out = ok(&["bench", "--events", "200"]);
+fn bench_prints_one_table_with_every_figure() {
+    let out = ok(&["bench", "--quick"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("records/s") && text.contains("x the baseline"), "{text}");
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    assert_eq!(rows.first().map(|r| r[0]), Some("figure"), "{text}");
+    assert_eq!(rows[0][1..], ["value", "ceiling or target", "ratio", "peak RSS"], "{text}");
+    for row in &rows {
+        assert_eq!(row.len(), 5, "every row has the five columns: {row:?}");
+    }
+    for figure in [
+        "TLS ceiling",
+        "sensor generation",
+        "store ingest",
+        "first record after a seek by time",
+        "one thread",
+        "transport: service → TLS → client --format raw",
+        "transport bytes",
+        "client --format json",
+        "memory: service, 10 clients",
+        "memory: client",
+        "scale: 100 clients",
+    ] {
+        let row = rows.iter().find(|r| r[0].starts_with(figure) || r[0].contains(figure));
+        let row = row.unwrap_or_else(|| panic!("no row {figure:?} in:\n{text}"));
+        assert!(!row[1].is_empty(), "row {figure:?} has no value: {row:?}");
+    }
+    // The memory rows name each process's peak RSS.
+    assert!(rows.iter().any(|r| r[0].starts_with("transport") && r[4].contains("service") && r[4].contains("client")));
 }
 
 #[test]

@@ -110,6 +110,9 @@ pub struct FileSink {
     generation: u64,
     opened_at: Instant,
     stats: SinkStats,
+    /// A regular file (synced at every flush); not for a device such as `/dev/null` or a
+    /// FIFO, which cannot be synced and have no length to resume from.
+    regular: bool,
 }
 
 fn err<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> OutputError + 'a {
@@ -251,6 +254,7 @@ impl FileSink {
         }
         report.torn_bytes = if config.capture { repair_torn_capture(&path)? } else { repair_torn_line(&path)? };
         let (file, len) = open_append(&path)?;
+        let regular = file.metadata().map_err(err(&path, "reading its type"))?.file_type().is_file();
         let sink = FileSink {
             config,
             out: BufWriter::with_capacity(64 * 1024, file),
@@ -258,6 +262,7 @@ impl FileSink {
             generation,
             opened_at: Instant::now(),
             stats: SinkStats::default(),
+            regular,
         };
         Ok((sink, report))
     }
@@ -268,6 +273,7 @@ impl FileSink {
     }
 
     fn rotation_due(&self) -> bool {
+        // (Only regular files rotate: see `flush`.)
         self.len > 0
             && (self.config.rotate_bytes.is_some_and(|max| self.len >= max)
                 || self.config.rotate_interval.is_some_and(|i| self.opened_at.elapsed() >= i))
@@ -314,9 +320,11 @@ impl Sink for FileSink {
     fn flush(&mut self) -> Result<FlushPosition, OutputError> {
         let path = &self.config.path;
         self.out.flush().map_err(err(path, "writing"))?;
-        self.out.get_ref().sync_data().map_err(err(path, "syncing"))?;
+        if self.regular {
+            self.out.get_ref().sync_data().map_err(err(path, "syncing"))?;
+        }
         self.stats.flushed_records = self.stats.records;
-        if self.rotation_due() {
+        if self.regular && self.rotation_due() {
             self.rotate()?;
         }
         Ok(FlushPosition::File(self.position()))

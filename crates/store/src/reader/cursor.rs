@@ -81,7 +81,14 @@ impl Cursor {
     /// Up to `max_records` records whose bodies total at most `max_bytes`; the first
     /// available record is always returned even if larger, so none can get stuck.
     pub fn next_batch(&mut self, max_records: usize, max_bytes: usize) -> Result<Vec<StoredRecord>> {
-        let mut out = Vec::new();
+        Ok(self.read_batch(max_records, max_bytes)?.0)
+    }
+
+    /// [`Cursor::next_batch`], and whether the batch stopped at the current end of the store
+    /// (`true`) rather than at one of its limits (`false`: more records are there to read
+    /// at once). A live-tail reader polls again later only after `true`.
+    pub fn read_batch(&mut self, max_records: usize, max_bytes: usize) -> Result<(Vec<StoredRecord>, bool)> {
+        let mut out = Vec::with_capacity(max_records.min(4096));
         let mut bytes = 0usize;
         while out.len() < max_records {
             let budget = if out.is_empty() { usize::MAX } else { max_bytes.saturating_sub(bytes) };
@@ -90,10 +97,11 @@ impl Cursor {
                     bytes = bytes.saturating_add(r.body.len());
                     out.push(r);
                 }
-                Step::TooBig | Step::End => break,
+                Step::TooBig => return Ok((out, false)),
+                Step::End => return Ok((out, true)),
             }
         }
-        Ok(out)
+        Ok((out, false))
     }
 
     /// Sequence number the next record returned will have at least (useful as a bookmark).

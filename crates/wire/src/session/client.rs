@@ -158,17 +158,23 @@ impl ClientSession {
             return Ok(());
         }
         self.state = State::Streaming { last_rx: now };
-        self.rx.extend(bytes);
-        loop {
-            let frame = match self.rx.next_frame(self.cfg.max_message) {
-                Ok(Some(f)) => f.to_vec(),
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(self.fail(e)),
-            };
-            if let Err(e) = self.on_frame(&frame) {
-                return Err(self.fail(e));
+        // Frames are handled where they lie in the receive buffer (no copy per message): the
+        // buffer is taken out of the session while they are.
+        let mut rx = std::mem::take(&mut self.rx);
+        rx.extend(bytes);
+        let result = loop {
+            match rx.next_frame(self.cfg.max_message) {
+                Ok(Some(frame)) => {
+                    if let Err(e) = self.on_frame(frame) {
+                        break Err(e);
+                    }
+                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
             }
-        }
+        };
+        self.rx = rx;
+        result.map_err(|e| self.fail(e))
     }
 
     fn fail(&mut self, e: WireError) -> WireError {

@@ -5,6 +5,9 @@
 use crate::message::check;
 use crate::WireError;
 
+/// Capacity kept across messages; more is given back once the burst that needed it is over.
+const KEEP: usize = 2 << 20;
+
 /// Bytes received and not yet framed.
 #[derive(Debug, Default)]
 pub(crate) struct RxBuffer {
@@ -45,8 +48,10 @@ impl RxBuffer {
             self.buf.drain(..self.start);
             self.start = 0;
         }
-        if self.buf.capacity() > 256 * 1024 && self.buf.len() < 64 * 1024 {
-            self.buf.shrink_to(64 * 1024);
+        // A few bundles' worth stays allocated (a server's bundles are up to 256 KiB; giving
+        // that back after each one made every bundle a fresh allocation and page faults).
+        if self.buf.capacity() > KEEP && self.buf.len() < KEEP / 4 {
+            self.buf.shrink_to(KEEP / 4);
         }
     }
 

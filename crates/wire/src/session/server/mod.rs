@@ -177,6 +177,8 @@ struct Streaming {
     stalled_since: Option<Millis>,
     /// Snapshot identities sent: (record type, identity) → seq of the entry.
     snapshot: HashMap<(u32, Vec<u8>), u64>,
+    /// What the subscription decides per record type, worked out on first sight.
+    routes: records::Routes,
 }
 
 #[derive(Debug)]
@@ -367,6 +369,7 @@ impl ServerSession {
             unacked: 0,
             stalled_since: None,
             snapshot: HashMap::new(),
+            routes: records::Routes::default(),
         }));
     }
 

@@ -28,6 +28,42 @@ impl OpenBundle {
     }
 }
 
+/// What the subscription decides for one record type: worked out once per session instead of
+/// per record (catalog, family and version table lookups).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Route {
+    wanted: bool,
+    target: Option<&'static BlockDef>,
+    identity: bool,
+    metadata: bool,
+}
+
+/// Record types below this are looked up by index; any other is worked out each time.
+const ROUTED_TYPES: usize = 4096;
+
+/// [`Route`]s by record type.
+#[derive(Debug, Default)]
+pub(super) struct Routes(Vec<Option<Route>>);
+
+impl Routes {
+    fn get(&mut self, sub: &Subscription, record_type: u32) -> Route {
+        let work_out = || Route {
+            wanted: sub.wants_record(record_type),
+            target: sub.target_block(record_type),
+            identity: identity_fields(record_type).is_some(),
+            metadata: is_metadata(record_type),
+        };
+        let i = record_type as usize;
+        if i >= ROUTED_TYPES {
+            return work_out();
+        }
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        *self.0[i].get_or_insert_with(work_out)
+    }
+}
+
 impl ServerSession {
     /// Whether the session can take more records now.
     pub fn wants_records(&self) -> bool {
@@ -45,18 +81,20 @@ impl ServerSession {
             return Push::Full;
         }
         let State::Streaming(s) = &mut self.state else { return Push::Full };
-        if !s.sub.wants_record(rec.record_type) {
+        let s: &mut Streaming = s;
+        let route = s.routes.get(&s.sub, rec.record_type);
+        if !route.wanted {
             self.filtered += 1;
             return Push::Filtered;
         }
-        if identity_fields(rec.record_type).is_some() {
+        if route.identity {
             match rec.origin {
                 Origin::Snapshot => {
                     if let Some(id) = metadata_identity(rec.record_type, rec.body) {
                         s.snapshot.insert((rec.record_type, id), rec.seq);
                     }
                 }
-                Origin::Log if !s.snapshot.is_empty() && is_metadata(rec.record_type) => {
+                Origin::Log if !s.snapshot.is_empty() && route.metadata => {
                     let sent = metadata_identity(rec.record_type, rec.body)
                         .and_then(|id| s.snapshot.get(&(rec.record_type, id)).copied());
                     if sent.is_some_and(|seq| seq >= rec.seq) {
@@ -67,9 +105,8 @@ impl ServerSession {
                 Origin::Log => {}
             }
         }
-        let target = s.sub.target_block(rec.record_type);
         let converted;
-        let body = match target {
+        let body = match route.target {
             Some(t) => {
                 converted = convert(rec, t);
                 converted.as_deref().unwrap_or(rec.body)
