@@ -43,7 +43,8 @@ enum Cmd {
     Client(cmd::client::ClientArgs),
     /// Decode a file of raw eStreamer messages to JSON lines.
     Decode(cmd::decode::DecodeArgs),
-    /// End-to-end throughput against an in-process baseline measured in the same run.
+    /// The benchmark of record: the TLS ceiling, then transport, JSON, store, sensor, memory and
+    /// scale figures, each against its target or the ceiling measured in the same run, as one table.
     Bench(cmd::bench::BenchArgs),
     /// Everything in one go on a temporary directory: CA, client, sensor, service, client.
     Demo(cmd::demo::DemoArgs),
