@@ -362,20 +362,16 @@ fn every_format_through_the_client() {
         env.cmd().args(["ingest", "--format", "raw", p(&vector), "--data", p(&env.path("data"))]).output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
     let n = (env.count + 1).to_string();
-    let run_format = |format: &str| {
-        let out = env.client(&[
-            "--start",
-            "oldest",
-            "--max-events",
-            &n,
-            "--format",
-            format,
-            "--bookmark",
-            p(&env.path(&format!("{format}.bm"))),
-        ]);
+    // Every record from the oldest, in `format`, with its own bookmark; what went to stdout.
+    let run = |format: &str, extra: &[&str]| {
+        let bookmark = env.path(&format!("{format}.bm"));
+        let mut args = vec!["--start", "oldest", "--max-events", &n, "--format", format, "--bookmark", p(&bookmark)];
+        args.extend(extra);
+        let out = env.client(&args);
         assert!(out.status.success(), "{format}: {}", stderr_of(&out));
         String::from_utf8(out.stdout).unwrap()
     };
+    let run_format = |format: &str| run(format, &[]);
     // CEF: signature ids per family, and the keys each family maps.
     let cef = run_format("cef");
     let sig = |l: &str| l.split('|').nth(4).unwrap_or("").to_string();
@@ -425,20 +421,7 @@ fn every_format_through_the_client() {
     assert!(first.starts_with('<') && first.contains(">1 ") && first.contains(" estreamer - "), "{first}");
     // Raw: the capture decodes to the same records as the JSON output.
     let cap = env.path("cap.bin");
-    let out = env.client(&[
-        "--start",
-        "oldest",
-        "--max-events",
-        &n,
-        "--format",
-        "raw",
-        "--output",
-        p(&cap),
-        "--no-computed",
-        "--bookmark",
-        p(&env.path("raw.bm")),
-    ]);
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    run("raw", &["--output", p(&cap), "--no-computed"]);
     assert_eq!(&std::fs::read(&cap).unwrap()[..8], b"ESTRCAP\n");
     let decoded = ok(&["decode", p(&cap), "--no-computed"]);
     let json =

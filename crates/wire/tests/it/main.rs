@@ -4,6 +4,7 @@
 mod catalog;
 mod common;
 mod conversion;
+mod generate;
 mod hosts;
 mod robustness;
 mod schemas;

@@ -228,22 +228,20 @@ fn a_standalone_block_names_its_field_without_a_record() {
 #[test]
 fn hex_looking_text_and_hex_rendered_bytes_are_told_apart_by_the_block_length() {
     let sha = "cdc0d739efad484aa48723bcdff47da5b6c00ffc65b62b69d7b81d5a211f1721";
-    let (ed, base) = client_json(&read("r125_s2b80", "bin"));
-    let mut j = base.clone();
+    let (ed, mut j) = client_json(&read("r125_s2b80", "bin"));
     j["fileShaHash"]["data"] = json!(sha);
-    j["fileShaHash"]["blockLength"] = json!(8 + 64);
-    let (head, obj) = record_from_json(&j).unwrap();
-    let body = encode_record_body(head.record_type, &obj, None).unwrap();
-    let back = decode_record(RecordHead { record_type: ed.record_type, archive_ts: 0, checksum: 0 }, &body);
-    let back = Value::Obj(back.value).to_json();
+    // The record as JSON again after JSON → bytes → decode, with the block length given.
+    let mut again = |block_length: usize| {
+        j["fileShaHash"]["blockLength"] = json!(block_length);
+        let (head, obj) = record_from_json(&j).unwrap();
+        let body = encode_record_body(head.record_type, &obj, None).unwrap();
+        let back = decode_record(RecordHead { record_type: ed.record_type, archive_ts: 0, checksum: 0 }, &body);
+        Value::Obj(back.value).to_json()
+    };
+    let back = again(8 + 64);
     assert_eq!(back["fileShaHash"]["blockLength"], 72, "64 bytes of text");
     assert_eq!(back["fileShaHash"]["data"], sha);
-
-    j["fileShaHash"]["blockLength"] = json!(8 + 32);
-    let (head, obj) = record_from_json(&j).unwrap();
-    let body = encode_record_body(head.record_type, &obj, None).unwrap();
-    let back = decode_record(RecordHead { record_type: ed.record_type, archive_ts: 0, checksum: 0 }, &body);
-    let back = Value::Obj(back.value).to_json();
+    let back = again(8 + 32);
     assert_eq!(back["fileShaHash"]["blockLength"], 40, "the 32 bytes the hex spells");
     assert_eq!(back["fileShaHash"]["data"], sha, "and shown as hex again");
 }
