@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | 0 | 1 | magic `0xE5` |
 //! | 1 | 1 | format version `1` |
-//! | 2 | 2 | flags, must be 0 |
+//! | 2 | 2 | flags (little-endian): bit 0 [`FLAG_CONTINUES`], the others must be 0 |
 //! | 4 | 4 | CRC32C over bytes 8..28 of the header followed by the body |
 //! | 8 | 4 | body length |
 //! | 12 | 8 | sequence number |
@@ -25,6 +25,11 @@ pub(crate) const FRAME_MAGIC: u8 = 0xE5;
 pub(crate) const FRAME_VERSION: u8 = 1;
 pub(crate) const FRAME_HEADER_LEN: usize = 28;
 
+/// Frame flag: more frames of the same batch (one append, one write) follow this one. The last
+/// frame of a batch has it clear, so recovery can tell a batch cut short by a crash in the middle
+/// of its write (complete frames, then none without the flag) and remove what came of it.
+pub(crate) const FLAG_CONTINUES: u16 = 1;
+
 /// Bodies are read in steps of at most this much, so that a torn frame whose length field
 /// claims many megabytes costs only what is really on disk.
 const READ_CHUNK: usize = 64 << 10;
@@ -39,6 +44,8 @@ pub(crate) struct FrameHeader {
     pub seq: u64,
     pub archive_ts: u32,
     pub record_type: u32,
+    /// [`FLAG_CONTINUES`]: not the last frame of its batch.
+    pub continues: bool,
 }
 
 impl FrameHeader {
@@ -47,11 +54,25 @@ impl FrameHeader {
     }
 }
 
-/// Appends one encoded frame to `out`.
+/// Appends one encoded frame, the whole of its batch, to `out`.
+#[cfg(test)]
 pub(crate) fn encode_frame(out: &mut Vec<u8>, seq: u64, archive_ts: u32, record_type: u32, body: &[u8]) {
+    encode_batch_frame(out, seq, archive_ts, record_type, body, false);
+}
+
+/// Appends one encoded frame to `out`; `continues` when more frames of its batch follow.
+pub(crate) fn encode_batch_frame(
+    out: &mut Vec<u8>,
+    seq: u64,
+    archive_ts: u32,
+    record_type: u32,
+    body: &[u8],
+    continues: bool,
+) {
     debug_assert!(body.len() <= MAX_RECORD_BYTES);
     let start = out.len();
-    out.extend_from_slice(&[FRAME_MAGIC, FRAME_VERSION, 0, 0]);
+    let flags = if continues { FLAG_CONTINUES } else { 0 }.to_le_bytes();
+    out.extend_from_slice(&[FRAME_MAGIC, FRAME_VERSION, flags[0], flags[1]]);
     out.extend_from_slice(&[0; 4]); // CRC, filled in below
     out.extend_from_slice(&(body.len() as u32).to_le_bytes());
     out.extend_from_slice(&seq.to_le_bytes());
@@ -70,8 +91,9 @@ pub(crate) fn parse_header(h: &[u8; FRAME_HEADER_LEN]) -> Result<FrameHeader, St
     if h[1] != FRAME_VERSION {
         return Err(format!("unknown frame version {}", h[1]));
     }
-    if h[2] != 0 || h[3] != 0 {
-        return Err(format!("unknown flags 0x{:02x}{:02x}", h[2], h[3]));
+    let flags = u16::from_le_bytes([h[2], h[3]]);
+    if flags & !FLAG_CONTINUES != 0 {
+        return Err(format!("unknown flags 0x{flags:04x}"));
     }
     let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
     let body_len = u32_at(8);
@@ -86,6 +108,7 @@ pub(crate) fn parse_header(h: &[u8; FRAME_HEADER_LEN]) -> Result<FrameHeader, St
         seq: u64::from_le_bytes(seq),
         archive_ts: u32_at(20),
         record_type: u32_at(24),
+        continues: flags & FLAG_CONTINUES != 0,
     })
 }
 
@@ -308,11 +331,25 @@ mod tests {
     fn bad_magic_version_flags() {
         let mut buf = Vec::new();
         encode_frame(&mut buf, 1, 1, 1, b"");
-        for (i, v) in [(0usize, 0u8), (1, 9), (2, 1)] {
+        for (i, v) in [(0usize, 0u8), (1, 9), (2, 2), (3, 1)] {
             let mut h = [0u8; FRAME_HEADER_LEN];
             h.copy_from_slice(&buf[..FRAME_HEADER_LEN]);
             h[i] = v;
             assert!(parse_header(&h).is_err());
         }
+    }
+
+    #[test]
+    fn only_the_last_frame_of_a_batch_ends_it() {
+        let mut buf = Vec::new();
+        encode_batch_frame(&mut buf, 1, 1, 1, b"a", true);
+        encode_batch_frame(&mut buf, 2, 1, 1, b"b", false);
+        let header = |at: usize| {
+            let mut h = [0u8; FRAME_HEADER_LEN];
+            h.copy_from_slice(&buf[at..at + FRAME_HEADER_LEN]);
+            parse_header(&h).unwrap()
+        };
+        assert!(header(0).continues);
+        assert!(!header(FRAME_HEADER_LEN + 1).continues);
     }
 }

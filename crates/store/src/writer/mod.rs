@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use commit::{Commit, SyncTarget};
 
 use crate::corrupt::{CorruptFrame, CorruptLog};
-use crate::frame::{encode_frame, FRAME_HEADER_LEN, MAX_RECORD_BYTES};
+use crate::frame::{encode_batch_frame, FRAME_HEADER_LEN, MAX_RECORD_BYTES};
 use crate::index::{self, IdxEntry};
 use crate::meta::{MetaTable, MAX_META_KEY_BYTES};
 use crate::segment::{idx_name, log_name, sync_dir};
@@ -395,7 +395,7 @@ impl Writer {
                 let e = IdxEntry { seq, offset: self.active.len + self.buf.len() as u64, archive_ts: ts };
                 index::encode_entry(&mut self.idx_buf, &e);
             }
-            encode_frame(&mut self.buf, seq, ts, it.record_type, it.body);
+            encode_batch_frame(&mut self.buf, seq, ts, it.record_type, it.body, i + 1 < n);
             out.push(Appended { seq, archive_ts: ts });
             any_meta |= it.meta_key.is_some();
             seq += 1;

@@ -12,7 +12,7 @@ use crate::corrupt::{CorruptFrame, CorruptLog};
 use crate::frame::FrameReader;
 use crate::index::{self, IndexLoad};
 use crate::meta::{self, MetaTable};
-use crate::segment::{self, idx_name, log_name, scan, sync_dir, Stop};
+use crate::segment::{self, idx_name, log_name, scan, scan_with, sync_dir, Stop};
 use crate::{Result, StoreError, StoreOptions, SyncPolicy};
 
 /// What a check of one segment found.
@@ -281,12 +281,27 @@ fn recover_last(dir: &Path, first: u64, stride: u32, corrupt: &CorruptLog) -> Re
     let path = dir.join(log_name(first));
     let idx_path = dir.join(idx_name(first));
     let (mut fr, len) = open_reader(&path)?;
-    let s = scan(&mut fr, first, stride, 0, first).map_err(|e| StoreError::io("scan", &path, e))?;
+    // Where the last complete batch ends: just after the last good frame without
+    // FLAG_CONTINUES (or the start of the segment).
+    let mut batch_end = 0;
+    let mut s = scan_with(&mut fr, first, stride, 0, first, |offset, h| {
+        if !h.continues {
+            batch_end = offset + h.frame_len();
+        }
+    })
+    .map_err(|e| StoreError::io("scan", &path, e))?;
     for cf in &s.corrupt {
         corrupt.note(cf);
     }
     if let Stop::Torn(reason) = &s.stop {
         truncate_tail(&path, s.end, len, reason)?;
+    }
+    if batch_end < s.end {
+        // A crash in the middle of a batch's write left some of its frames complete: the
+        // batch was never acknowledged, so none of it is kept (its producer sends it again).
+        truncate_tail(&path, batch_end, s.end, "the last batch was only partly written")?;
+        let (mut fr, _) = open_reader(&path)?;
+        s = scan(&mut fr, first, stride, 0, first).map_err(|e| StoreError::io("scan", &path, e))?;
     }
     let why = match index::load(&idx_path, first, || Ok(s.end)) {
         IndexLoad::Loaded(ix) if ix.stride == stride && !ix.torn_tail && ix.entries == s.entries => None,

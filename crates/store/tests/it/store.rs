@@ -305,6 +305,37 @@ fn torn_tail_mid_frame_is_truncated_on_open() {
     assert_eq!(got[9].body, b"again");
 }
 
+/// A process killed in the middle of a batch's write leaves some of the batch's frames whole: on
+/// open the whole batch goes (it was never acknowledged, its producer sends it again), whether the
+/// cut falls between its frames or inside one, and the batches before it stay.
+#[test]
+fn a_batch_cut_short_by_a_crash_is_removed_whole_on_open() {
+    let bodies: Vec<Vec<u8>> = (1..=5).map(body).collect();
+    let frame_len = HDR + bodies[0].len() as u64;
+    // Cut after 1..4 whole frames of the second batch, and inside its third frame.
+    for cut in [frame_len, 2 * frame_len, 3 * frame_len, 4 * frame_len, 2 * frame_len + 7] {
+        let dir = tempfile::tempdir().unwrap();
+        let first_batch_end = {
+            let store = Store::open(dir.path(), quick()).unwrap();
+            let items: Vec<(u32, &[u8])> = bodies.iter().map(|b| (1u32, b.as_slice())).collect();
+            store.append_batch(&items).unwrap();
+            let seg = &files(dir.path(), "log")[0];
+            let end = fs::metadata(seg).unwrap().len();
+            store.append_batch(&items).unwrap();
+            end
+        };
+        let seg = &files(dir.path(), "log")[0];
+        OpenOptions::new().write(true).open(seg).unwrap().set_len(first_batch_end + cut).unwrap();
+
+        let store = Store::open(dir.path(), quick()).unwrap();
+        assert_eq!(fs::metadata(seg).unwrap().len(), first_batch_end, "cut at {cut}: the partial batch is gone");
+        assert_eq!(store.last_seq(), 5, "cut at {cut}");
+        assert_eq!(store.append(1, b"again").unwrap().seq, 6);
+        let got = drain(&mut store.reader().cursor_from_time(0).unwrap());
+        assert_eq!(seqs(&got), (1..=6).collect::<Vec<_>>(), "cut at {cut}");
+    }
+}
+
 #[test]
 fn corrupt_bytes_in_last_frame_are_truncated_on_open() {
     for pos_from_end in [1u64, 12, 40] {
