@@ -79,6 +79,17 @@ impl From<&ServerOptions> for Limits {
     }
 }
 
+impl From<&crate::ingest::IngestOptions> for Limits {
+    fn from(o: &crate::ingest::IngestOptions) -> Self {
+        Limits {
+            unauthenticated: o.max_unauthenticated,
+            per_address: o.max_waiting_per_address,
+            handshakes: o.max_pending_handshakes,
+            per_address_handshakes: o.max_pending_per_address,
+        }
+    }
+}
+
 impl Admission {
     pub(crate) fn new(limits: Limits) -> Self {
         let handshakes = limits.handshakes.max(1);

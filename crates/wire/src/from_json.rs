@@ -20,7 +20,7 @@
 use serde_json::Value as J;
 
 use crate::schema::{record_def, BlockDef, Choice, Field, Ty};
-use crate::value::{data_bytes, data_bytes_sized, parse_ipv6, parse_mac, parse_uuid, unhex, Entry, Obj, Value};
+use crate::value::{data_bytes_sized, parse_ipv6, parse_mac, parse_uuid, unhex, Entry, Obj, Value};
 use crate::walk::{RecordHead, DEFAULT_LIST_HEADER, UNPARSED_KEY};
 use crate::WireError;
 
@@ -191,23 +191,20 @@ fn fields(fields_of: &[Field], lv: &mut Level<'_>, out: &mut Obj) -> Result<(), 
         }
         let Some(j) = lv.take(field.key) else { continue };
         let path = lv.path(field.key);
-        let v = match field.ty {
-            // Data whose byte count the JSON also gives: text and hex are told apart by it.
-            Ty::Bytes(len_key) => {
-                Value::Data(data_bytes_sized(string(j, &path, "text or hex data")?, out.get_u(len_key)))
-            }
-            Ty::Rest if fields_of.len() == 1 => {
-                let wire_len = out.get_u("blockLength").and_then(|n| n.checked_sub(8));
-                Value::Data(data_bytes_sized(string(j, &path, "text or hex data")?, wire_len))
-            }
-            _ => value(field, j, &path)?,
+        // The byte count the JSON gives for data (its length field, or the String block's
+        // length): text and hex-rendered bytes are told apart by it.
+        let wire_len = match field.ty {
+            Ty::Bytes(len_key) => out.get_u(len_key),
+            Ty::Rest if fields_of.len() == 1 => out.get_u("blockLength").and_then(|n| n.checked_sub(8)),
+            _ => None,
         };
+        let v = value(field, j, &path, wire_len)?;
         out.set(field.key, field.hidden, v);
     }
     Ok(())
 }
 
-fn value(field: &Field, j: &J, path: &str) -> Result<Value, WireError> {
+fn value(field: &Field, j: &J, path: &str, wire_len: Option<u64>) -> Result<Value, WireError> {
     if let Some(max) = int_max(field.ty) {
         return Ok(Value::U(uint(j, path, max)?));
     }
@@ -233,7 +230,7 @@ fn value(field: &Field, j: &J, path: &str) -> Result<Value, WireError> {
             }
             Value::Hex(b)
         }
-        Ty::Bytes(_) | Ty::Rest => Value::Data(data_bytes(string(j, path, "text or hex data")?)),
+        Ty::Bytes(_) | Ty::Rest => Value::Data(data_bytes_sized(string(j, path, "text or hex data")?, wire_len)),
         Ty::Block(def) => {
             let mut lv = Level::new(object(j, path, "a block")?, path);
             let mut o = Obj::new();

@@ -136,12 +136,7 @@ pub async fn serve_ingest(
     let shared = Arc::new(Shared {
         ingest: service.ingest,
         tls: service.tls,
-        admission: Arc::new(Admission::new(Limits {
-            unauthenticated: opts.max_unauthenticated,
-            per_address: opts.max_waiting_per_address,
-            handshakes: opts.max_pending_handshakes,
-            per_address_handshakes: opts.max_pending_per_address,
-        })),
+        admission: Arc::new(Admission::new(Limits::from(&opts))),
         limiter: LogLimiter::new(Duration::from_secs(10)),
         producers: Arc::new(Semaphore::new(opts.max_producers.max(1))),
         opts,
